@@ -1,0 +1,22 @@
+# omniq: the two commands of the README.
+#   make run   installs what is missing, builds, runs the demo on the embedded default
+#   make test  installs what is missing, builds, runs every test
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: run test
+
+define configure_and_build
+	./scripts/install-deps.sh
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) $(1)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+endef
+
+run:
+	$(call configure_and_build,-DOMNIQ_BUILD_CLI=ON)
+	$(BUILD_DIR)/tools/cli/omniq demo
+
+test:
+	$(call configure_and_build,-DOMNIQ_BUILD_TESTS=ON -DOMNIQ_BUILD_EXAMPLES=ON -DOMNIQ_BUILD_CLI=ON)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

@@ -1,0 +1,61 @@
+// FileStorage: a Storage in plain files under one directory, shared safely by
+// several processes on one machine.
+//
+//   base_dir/queue/<id>.task      waiting (PENDING or RETRYING)
+//   base_dir/queue/<id>.running   claimed by a worker
+//   base_dir/queue/<id>.done      finished (SUCCESS, FAILED or CANCELLED)
+//   base_dir/results/<id>.result  the result
+//   base_dir/corrupt/             files that could not be read, moved aside
+//
+// Every write is temp file + fsync + rename (+ fsync of the directory when
+// durability is full); a claim is an atomic rename, so two processes never
+// both win. Directories are created 0700 and files 0600. A corrupt file is
+// moved to corrupt/ with a log line and the rest of the queue keeps working.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+
+#include "omniq/serializer.hpp"
+#include "omniq/storage.hpp"
+
+namespace omniq {
+
+class FileStorage final : public Storage {
+ public:
+  struct Options {
+    std::string base_dir;
+    Durability durability = Durability::full;
+    std::shared_ptr<const Serializer> serializer;  // default: JsonSerializer
+  };
+
+  explicit FileStorage(Options options);
+  ~FileStorage() override;
+  FileStorage(const FileStorage&) = delete;
+  FileStorage& operator=(const FileStorage&) = delete;
+
+  std::string enqueue(const Task& task) override;
+  std::vector<std::string> enqueue_many(std::span<const Task> tasks) override;
+  std::vector<Task> dequeue_many(Timestamp now, std::size_t n, Duration lease) override;
+  Task mark_running(std::string_view id, Timestamp now, Duration lease) override;
+  std::vector<bool> finish_many(std::span<const Outcome> outcomes) override;
+  void reschedule(std::string_view id, Timestamp new_eta) override;
+  CancelResult cancel(std::string_view id, Timestamp now) override;
+  std::vector<Claim> renew_leases(std::span<const Claim> claims, Timestamp until) override;
+  void release(std::span<const Claim> claims, Timestamp now) override;
+  std::optional<Task> get_task(std::string_view id) override;
+  std::optional<TaskResult> get_result(std::string_view id) override;
+  std::vector<Task> list_tasks(const TaskFilter& filter) override;
+  QueueStats stats() override;
+  std::optional<Timestamp> next_eta() override;
+  std::size_t purge_results(Timestamp older_than) override;
+  std::size_t recover_expired(Timestamp now) override;
+  std::uint64_t change_counter() override;
+  void close() override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace omniq

@@ -1,0 +1,78 @@
+// Settings: how omniq is configured, in code or from OMNIQ_* environment variables.
+//
+//   OMNIQ_BACKEND              sqlite | file | memory            (default sqlite)
+//   OMNIQ_DB_URL               path, sqlite:///path or :memory:  (default ./omniq.db)
+//   OMNIQ_BASE_DIR             file store directory              (default ./omniq-data)
+//   OMNIQ_DEFAULT_TIMEOUT      duration per attempt, 0 = none    (default 300s)
+//   OMNIQ_DEFAULT_MAX_RETRIES  integer >= 0                      (default 3)
+//   OMNIQ_RESULT_TTL           duration results are kept         (default 7d)
+//   OMNIQ_SERIALIZER           json | msgspec | msgpack          (default json)
+//   OMNIQ_LOG_LEVEL            DEBUG | INFO | WARNING | ERROR    (default INFO)
+//   OMNIQ_DURABILITY           full | normal | off               (default full)
+//   OMNIQ_RETRY_BACKOFF_BASE   duration before the first retry   (default 1s)
+//   OMNIQ_RETRY_BACKOFF_MAX    cap on the backoff delay          (default 5m)
+//   OMNIQ_MAX_TASK_BYTES       largest encoded task accepted     (default 1048576)
+//
+// Durations are "500ms", "10s", "5m", "2h", "7d" or a plain number of seconds.
+// Settings is a plain value; copy it freely.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "omniq/time.hpp"
+
+namespace omniq {
+
+enum class Backend { sqlite, file, memory };
+
+// What an acknowledged write survives. full: power loss (SQLite
+// synchronous=FULL, fsync of file and directory). normal: a crash of the
+// process, not of the machine. off: nothing beyond the process's lifetime is
+// promised. Only `full` is the default; speed comes from batching.
+enum class Durability { full, normal, off };
+
+enum class LogLevel { debug, info, warning, error };
+
+std::string_view to_string(Backend b);
+std::string_view to_string(Durability d);
+std::string_view to_string(LogLevel l);
+// Case-insensitive parsers; nullopt when the text names nothing.
+std::optional<Backend> parse_backend(std::string_view text);
+std::optional<Durability> parse_durability(std::string_view text);
+std::optional<LogLevel> parse_log_level(std::string_view text);  // DEBUG, INFO, WARNING/WARN, ERROR
+
+struct Settings {
+  Backend backend = Backend::sqlite;
+  std::string database_url = "./omniq.db";
+  std::string base_dir = "./omniq-data";
+  std::optional<Duration> default_timeout = std::chrono::seconds(300);
+  int default_max_retries = 3;
+  Duration result_ttl = std::chrono::hours(24 * 7);
+  std::string serializer = "json";
+  LogLevel log_level = LogLevel::info;
+  Durability durability = Durability::full;
+  Duration retry_backoff_base = std::chrono::seconds(1);
+  Duration retry_backoff_max = std::chrono::minutes(5);
+  std::size_t max_task_bytes = 1024 * 1024;
+
+  // Reads the OMNIQ_* variables over the defaults, then validate()s. Throws
+  // ConfigError naming the variable, its value and what is accepted.
+  static Settings from_env();
+  // The same, reading variables through `lookup` (nullopt = unset); for tests
+  // and for applications with their own configuration source.
+  using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+  static Settings from_env(const EnvLookup& lookup);
+
+  // Throws ConfigError when a field is unusable (empty path, negative number,
+  // unknown serializer, backoff cap below its base...).
+  void validate() const;
+
+  // The SQLite path that database_url names (":memory:" for an in-memory DB).
+  std::string sqlite_path() const;
+};
+
+}  // namespace omniq

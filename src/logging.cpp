@@ -1,0 +1,100 @@
+#include "omniq/logging.hpp"
+
+#include <spdlog/sinks/dist_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "log_events.hpp"
+
+namespace omniq {
+namespace {
+
+spdlog::level::level_enum to_spdlog(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug:
+      return spdlog::level::debug;
+    case LogLevel::info:
+      return spdlog::level::info;
+    case LogLevel::warning:
+      return spdlog::level::warn;
+    case LogLevel::error:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+struct LoggerState {
+  // The logger writes to one distributing sink; set_log_sinks swaps what it
+  // distributes to, under the sink's own lock, so it is safe while logging.
+  std::shared_ptr<spdlog::sinks::dist_sink_mt> dist =
+      std::make_shared<spdlog::sinks::dist_sink_mt>();
+  std::shared_ptr<spdlog::logger> logger;
+
+  LoggerState() {
+    dist->add_sink(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    logger = std::make_shared<spdlog::logger>("omniq", dist);
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%-5l%$ omniq: %v", spdlog::pattern_time_type::utc);
+    logger->set_level(spdlog::level::info);
+    logger->flush_on(spdlog::level::warn);
+  }
+};
+
+LoggerState& state() {
+  static LoggerState s;
+  return s;
+}
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> logger() {
+  return state().logger;
+}
+
+void set_log_level(LogLevel level) {
+  state().logger->set_level(to_spdlog(level));
+}
+
+LogLevel log_level() {
+  switch (state().logger->level()) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+      return LogLevel::debug;
+    case spdlog::level::info:
+      return LogLevel::info;
+    case spdlog::level::warn:
+      return LogLevel::warning;
+    default:
+      return LogLevel::error;
+  }
+}
+
+void set_log_sinks(std::vector<std::shared_ptr<spdlog::sinks::sink>> sinks) {
+  state().dist->set_sinks(std::move(sinks));
+}
+
+namespace log_events {
+
+// Each event names the task and its handler, never its arguments or result.
+void enqueued(const Task& t) {
+  logger()->debug("enqueued task {} ({})", t.id, t.func_path);
+}
+void started(const Task& t) {
+  logger()->debug("started task {} ({}) attempt {}", t.id, t.func_path, t.attempts);
+}
+void succeeded(const Task& t) {
+  logger()->debug("task {} ({}) succeeded on attempt {}", t.id, t.func_path, t.attempts);
+}
+void retrying(const Task& t, const TaskError& e, Timestamp eta) {
+  logger()->info("task {} ({}) attempt {} failed with {}; retrying at {}", t.id, t.func_path,
+                 t.attempts, e.error_type, format_time(eta));
+}
+void failed(const Task& t, const TaskError& e) {
+  logger()->warn("task {} ({}) failed after {} attempt(s): {}: {}", t.id, t.func_path, t.attempts,
+                 e.error_type, e.message);
+}
+void cancelled(std::string_view id) {
+  logger()->info("task {} cancelled", id);
+}
+
+}  // namespace log_events
+}  // namespace omniq

@@ -1,0 +1,221 @@
+#include "omniq/settings.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string>
+
+#include "omniq/error.hpp"
+#include "omniq/serializer.hpp"
+
+namespace omniq {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string shown(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 64)) {
+    out += (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) ? c : '?';
+  }
+  return text.size() > 64 ? out + "..." : out;
+}
+
+[[noreturn]] void bad_var(std::string_view name, std::string_view value,
+                          std::string_view accepted) {
+  throw ConfigError(std::string(name) + "=\"" + shown(value) + "\" is not valid: expected " +
+                    std::string(accepted));
+}
+
+// A whole non-negative decimal integer no larger than max.
+std::optional<long long> parse_count(std::string_view text, long long max) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  long long v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v > max) return std::nullopt;
+  return v;
+}
+
+Duration env_duration(std::string_view name, std::string_view value) {
+  try {
+    return parse_duration(value);
+  } catch (const ConfigError&) {
+    bad_var(name, value, "a duration such as 500ms, 10s, 5m, 2h, 7d or 30 (seconds)");
+  }
+}
+
+template <class E>
+std::string_view name_of(E value, std::initializer_list<std::pair<E, std::string_view>> names) {
+  for (const auto& [v, n] : names) {
+    if (v == value) return n;
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string_view to_string(Backend b) {
+  return name_of(
+      b, {{Backend::sqlite, "sqlite"}, {Backend::file, "file"}, {Backend::memory, "memory"}});
+}
+std::string_view to_string(Durability d) {
+  return name_of(
+      d, {{Durability::full, "full"}, {Durability::normal, "normal"}, {Durability::off, "off"}});
+}
+std::string_view to_string(LogLevel l) {
+  return name_of(l, {{LogLevel::debug, "DEBUG"},
+                     {LogLevel::info, "INFO"},
+                     {LogLevel::warning, "WARNING"},
+                     {LogLevel::error, "ERROR"}});
+}
+
+std::optional<Backend> parse_backend(std::string_view text) {
+  auto t = lower(text);
+  if (t == "sqlite") return Backend::sqlite;
+  if (t == "file") return Backend::file;
+  if (t == "memory") return Backend::memory;
+  return std::nullopt;
+}
+
+std::optional<Durability> parse_durability(std::string_view text) {
+  auto t = lower(text);
+  if (t == "full") return Durability::full;
+  if (t == "normal") return Durability::normal;
+  if (t == "off") return Durability::off;
+  return std::nullopt;
+}
+
+std::optional<LogLevel> parse_log_level(std::string_view text) {
+  auto t = lower(text);
+  if (t == "debug") return LogLevel::debug;
+  if (t == "info") return LogLevel::info;
+  if (t == "warning" || t == "warn") return LogLevel::warning;
+  if (t == "error") return LogLevel::error;
+  return std::nullopt;
+}
+
+Settings Settings::from_env() {
+  return from_env([](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  });
+}
+
+Settings Settings::from_env(const EnvLookup& lookup) {
+  Settings s;
+  auto read = [&](std::string_view name, auto&& apply) {
+    if (auto value = lookup(name)) apply(name, std::string_view(*value));
+  };
+  read("OMNIQ_BACKEND", [&](auto name, auto value) {
+    auto b = parse_backend(value);
+    if (!b) bad_var(name, value, "sqlite, file or memory");
+    s.backend = *b;
+  });
+  read("OMNIQ_DB_URL", [&](auto name, auto value) {
+    bool foreign = value.find("://") != std::string_view::npos && !value.starts_with("sqlite:///");
+    if (value.empty() || foreign) bad_var(name, value, "a path, sqlite:///path or :memory:");
+    s.database_url = value;
+  });
+  read("OMNIQ_BASE_DIR", [&](auto name, auto value) {
+    if (value.empty()) bad_var(name, value, "a directory path");
+    s.base_dir = value;
+  });
+  read("OMNIQ_DEFAULT_TIMEOUT", [&](auto name, auto value) {
+    Duration d = env_duration(name, value);
+    s.default_timeout = d.count() == 0 ? std::nullopt : std::optional<Duration>(d);
+  });
+  read("OMNIQ_DEFAULT_MAX_RETRIES", [&](auto name, auto value) {
+    auto n = parse_count(value, 1'000'000);
+    if (!n) bad_var(name, value, "a whole number from 0 to 1000000");
+    s.default_max_retries = static_cast<int>(*n);
+  });
+  read("OMNIQ_RESULT_TTL", [&](auto name, auto value) {
+    s.result_ttl = env_duration(name, value);
+    if (s.result_ttl.count() <= 0) bad_var(name, value, "a duration greater than 0");
+  });
+  read("OMNIQ_SERIALIZER", [&](auto name, auto value) {
+    try {
+      make_serializer(value);
+    } catch (const ConfigError& e) {
+      bad_var(name, value, std::string("json, msgspec or msgpack (") + e.what() + ")");
+    }
+    s.serializer = lower(value);
+  });
+  read("OMNIQ_LOG_LEVEL", [&](auto name, auto value) {
+    auto l = parse_log_level(value);
+    if (!l) bad_var(name, value, "DEBUG, INFO, WARNING or ERROR");
+    s.log_level = *l;
+  });
+  read("OMNIQ_DURABILITY", [&](auto name, auto value) {
+    auto d = parse_durability(value);
+    if (!d) bad_var(name, value, "full, normal or off");
+    s.durability = *d;
+  });
+  read("OMNIQ_RETRY_BACKOFF_BASE", [&](auto name, auto value) {
+    s.retry_backoff_base = env_duration(name, value);
+    if (s.retry_backoff_base.count() <= 0) bad_var(name, value, "a duration greater than 0");
+  });
+  read("OMNIQ_RETRY_BACKOFF_MAX", [&](auto name, auto value) {
+    s.retry_backoff_max = env_duration(name, value);
+    if (s.retry_backoff_max.count() <= 0) bad_var(name, value, "a duration greater than 0");
+  });
+  read("OMNIQ_MAX_TASK_BYTES", [&](auto name, auto value) {
+    auto n = parse_count(value, 1LL << 34);
+    if (!n || *n == 0) bad_var(name, value, "a whole number of bytes from 1 to 17179869184");
+    s.max_task_bytes = static_cast<std::size_t>(*n);
+  });
+  s.validate();
+  return s;
+}
+
+void Settings::validate() const {
+  if (backend == Backend::sqlite) sqlite_path();  // throws for an unusable URL
+  if (backend == Backend::file && base_dir.empty()) {
+    throw ConfigError("base_dir is empty: the file backend needs a directory (OMNIQ_BASE_DIR)");
+  }
+  if (default_timeout && default_timeout->count() <= 0) {
+    throw ConfigError("default_timeout must be greater than 0 (or unset for no timeout)");
+  }
+  if (default_max_retries < 0) {
+    throw ConfigError("default_max_retries is " + std::to_string(default_max_retries) +
+                      ": expected 0 or more");
+  }
+  if (result_ttl.count() <= 0) throw ConfigError("result_ttl must be greater than 0");
+  make_serializer(serializer);
+  if (retry_backoff_base.count() <= 0)
+    throw ConfigError("retry_backoff_base must be greater than 0");
+  if (retry_backoff_max < retry_backoff_base) {
+    throw ConfigError("retry_backoff_max (" + format_duration(retry_backoff_max) +
+                      ") must not be less than retry_backoff_base (" +
+                      format_duration(retry_backoff_base) + ")");
+  }
+  if (max_task_bytes == 0) throw ConfigError("max_task_bytes must be greater than 0");
+}
+
+std::string Settings::sqlite_path() const {
+  std::string_view url = database_url;
+  if (url.starts_with("sqlite:///")) {
+    url.remove_prefix(10);
+  } else if (url.find("://") != std::string_view::npos) {
+    throw ConfigError("database_url \"" + shown(database_url) +
+                      "\" is not supported: expected a path, sqlite:///path or :memory:");
+  }
+  if (url.empty()) {
+    throw ConfigError("database_url is empty: expected a path, sqlite:///path or :memory:");
+  }
+  if (url.find('\0') != std::string_view::npos) {
+    throw ConfigError("database_url contains a NUL character");
+  }
+  return std::string(url);
+}
+
+}  // namespace omniq
