@@ -1,0 +1,226 @@
+// Registry: the handlers a worker can run, by name (the task's func_path).
+//
+//   omniq::Registry registry;
+//   registry.add("math.add", [](int a, int b) { return a + b; });        // runs on a worker thread
+//   registry.add("http.get", [](std::string url) -> asio::awaitable<std::string> { ... });
+//                                                                        // runs on the event loop
+//   registry.add("raw", [](omniq::TaskContext& ctx) { return ctx.kwargs()["x"]; });
+//
+// Typed handlers get the task's positional arguments converted to their
+// parameter types (via nlohmann::json's get<T>, so to_json/from_json of your
+// own types work); a count or type mismatch fails the task with error_type
+// "ArgumentError", not retried. The return value is encoded as the result
+// (void gives null). A handler may take `TaskContext&` as its first parameter
+// to see the task id, attempt, kwargs and a stop token that fires on timeout,
+// cancellation or shutdown. Throwing fails the attempt (retried while retries
+// remain); throw PermanentError to fail without retries.
+//
+// Thread-safety: add() before the registry is given to a worker pool; the
+// pool keeps its own copy, and lookups are then read-only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+
+#include "omniq/error.hpp"
+#include "omniq/task.hpp"
+#include "omniq/task_def.hpp"
+
+namespace omniq {
+
+// The arguments did not fit the handler's parameters. Fails the task, not retried.
+class ArgumentError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Thrown by a handler to fail its task at once, without retries.
+class PermanentError : public Error {
+ public:
+  using Error::Error;
+};
+
+// What a handler can see of the task it runs.
+class TaskContext {
+ public:
+  TaskContext(const Task& task, std::stop_token stop) : task_(task), stop_(std::move(stop)) {}
+
+  const Task& task() const { return task_; }
+  const std::string& id() const { return task_.id; }
+  const std::string& func_path() const { return task_.func_path; }
+  const Value& args() const { return task_.args; }
+  const Value& kwargs() const { return task_.kwargs; }
+  int attempt() const { return task_.attempts; }
+  // Fires on timeout, cancellation or worker shutdown: stop soon after it does.
+  const std::stop_token& stop_token() const { return stop_; }
+  bool stop_requested() const { return stop_.stop_requested(); }
+
+ private:
+  const Task& task_;
+  std::stop_token stop_;
+};
+
+struct Handler {
+  using Sync = std::function<Value(TaskContext&)>;
+  using Async = std::function<asio::awaitable<Value>(TaskContext&)>;
+  Sync sync;    // set for handlers that run on a worker thread
+  Async async;  // set for handlers that run on the event loop
+  bool is_async() const { return static_cast<bool>(async); }
+};
+
+namespace detail {
+
+template <class T>
+struct is_awaitable : std::false_type {};
+template <class T, class E>
+struct is_awaitable<asio::awaitable<T, E>> : std::true_type {
+  using value_type = T;
+};
+
+template <class F>
+struct signature : signature<decltype(&F::operator())> {};
+template <class R, class... A>
+struct signature<R (*)(A...)> {
+  using result = R;
+  using args = std::tuple<A...>;
+};
+template <class R, class... A>
+struct signature<R(A...)> : signature<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct signature<R (C::*)(A...) const> : signature<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct signature<R (C::*)(A...)> : signature<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct signature<R (C::*)(A...) const noexcept> : signature<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct signature<R (C::*)(A...) noexcept> : signature<R (*)(A...)> {};
+
+template <class Tuple>
+struct takes_context : std::false_type {};
+template <class First, class... Rest>
+struct takes_context<std::tuple<First, Rest...>>
+    : std::is_same<std::remove_cvref_t<First>, TaskContext> {};
+
+template <class Tuple>
+struct drop_first;
+template <class First, class... Rest>
+struct drop_first<std::tuple<First, Rest...>> {
+  using type = std::tuple<Rest...>;
+};
+
+[[noreturn]] void throw_argument_count(const TaskContext& ctx, std::size_t expected);
+[[noreturn]] void throw_argument_type(const TaskContext& ctx, std::size_t index, const char* what);
+void check_no_kwargs(const TaskContext& ctx);
+
+// Converts ctx.args() to the parameter types in Params (a std::tuple<...>).
+template <class Params, std::size_t... I>
+auto decode_args(const TaskContext& ctx, std::index_sequence<I...>) {
+  constexpr std::size_t n = sizeof...(I);
+  const Value& args = ctx.args();
+  if (args.size() != n) throw_argument_count(ctx, n);
+  check_no_kwargs(ctx);
+  auto one = [&](auto index_constant) {
+    constexpr std::size_t i = decltype(index_constant)::value;
+    using T = std::remove_cvref_t<std::tuple_element_t<i, Params>>;
+    try {
+      return args[i].template get<T>();
+    } catch (const nlohmann::json::exception& e) {
+      throw_argument_type(ctx, i, e.what());
+    }
+  };
+  return std::tuple<std::remove_cvref_t<std::tuple_element_t<I, Params>>...>{
+      one(std::integral_constant<std::size_t, I>{})...};
+}
+
+template <class Params>
+auto decode_args(const TaskContext& ctx) {
+  return decode_args<Params>(ctx, std::make_index_sequence<std::tuple_size_v<Params>>{});
+}
+
+// Calls f with the decoded arguments (and the context first, if it takes one).
+template <class F>
+decltype(auto) invoke_typed(F& f, TaskContext& ctx) {
+  using Params = typename signature<F>::args;
+  if constexpr (takes_context<Params>::value) {
+    using Rest = typename drop_first<Params>::type;
+    if constexpr (std::tuple_size_v<Rest> == 0) {
+      return f(ctx);
+    } else {
+      return std::apply([&](auto&&... a) -> decltype(auto) { return f(ctx, std::move(a)...); },
+                        decode_args<Rest>(ctx));
+    }
+  } else {
+    return std::apply([&](auto&&... a) -> decltype(auto) { return f(std::move(a)...); },
+                      decode_args<Params>(ctx));
+  }
+}
+
+template <class F>
+Handler make_handler(F f) {
+  using R = typename signature<F>::result;
+  Handler h;
+  if constexpr (is_awaitable<R>::value) {
+    using T = typename is_awaitable<R>::value_type;
+    h.async = [f = std::move(f)](TaskContext& ctx) mutable -> asio::awaitable<Value> {
+      if constexpr (std::is_void_v<T>) {
+        co_await invoke_typed(f, ctx);
+        co_return Value(nullptr);
+      } else {
+        co_return Value(co_await invoke_typed(f, ctx));
+      }
+    };
+  } else {
+    h.sync = [f = std::move(f)](TaskContext& ctx) mutable -> Value {
+      if constexpr (std::is_void_v<R>) {
+        invoke_typed(f, ctx);
+        return Value(nullptr);
+      } else {
+        return Value(invoke_typed(f, ctx));
+      }
+    };
+  }
+  return h;
+}
+
+}  // namespace detail
+
+class Registry {
+ public:
+  // Registers f under `name` (see above), replacing any handler of that name.
+  template <class F>
+  Registry& add(std::string name, F f) {
+    return add_handler(std::move(name), detail::make_handler(std::move(f)));
+  }
+
+  // Registers f for a TaskDef; f must be callable with the TaskDef's arguments
+  // and return its result type (or an awaitable of it).
+  template <class R, class... Args, class F>
+  Registry& add(const TaskDef<R(Args...)>& def, F f) {
+    using FR = typename detail::signature<F>::result;
+    static_assert(std::is_same_v<FR, R> || std::is_same_v<FR, asio::awaitable<R>>,
+                  "handler must return the TaskDef's result type (or asio::awaitable of it)");
+    return add(def.name(), std::move(f));
+  }
+
+  Registry& add_handler(std::string name, Handler handler);
+
+  // Returns the handler registered under name, or nullptr.
+  std::shared_ptr<const Handler> find(std::string_view name) const;
+  std::vector<std::string> names() const;
+  bool empty() const { return handlers_.empty(); }
+
+ private:
+  std::map<std::string, std::shared_ptr<const Handler>, std::less<>> handlers_;
+};
+
+}  // namespace omniq

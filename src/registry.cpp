@@ -1,0 +1,46 @@
+#include "omniq/registry.hpp"
+
+namespace omniq {
+namespace detail {
+
+void throw_argument_count(const TaskContext& ctx, std::size_t expected) {
+  throw ArgumentError(ctx.func_path() + " takes " + std::to_string(expected) +
+                      " argument(s), got " + std::to_string(ctx.args().size()));
+}
+
+void throw_argument_type(const TaskContext& ctx, std::size_t index, const char* what) {
+  throw ArgumentError(ctx.func_path() + ": argument " + std::to_string(index + 1) +
+                      " does not convert to the handler's parameter type: " + what);
+}
+
+void check_no_kwargs(const TaskContext& ctx) {
+  if (!ctx.kwargs().empty()) {
+    throw ArgumentError(ctx.func_path() +
+                        " takes positional arguments only, but the task has keyword arguments; "
+                        "register a handler taking omniq::TaskContext& to read kwargs");
+  }
+}
+
+}  // namespace detail
+
+Registry& Registry::add_handler(std::string name, Handler handler) {
+  if (name.empty()) throw ValidationError("a handler needs a non-empty name");
+  if (!handler.sync && !handler.async) {
+    throw ValidationError("handler \"" + name + "\" has no callable");
+  }
+  handlers_[std::move(name)] = std::make_shared<const Handler>(std::move(handler));
+  return *this;
+}
+
+std::shared_ptr<const Handler> Registry::find(std::string_view name) const {
+  auto it = handlers_.find(name);
+  return it == handlers_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> Registry::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, h] : handlers_) out.push_back(name);
+  return out;
+}
+
+}  // namespace omniq
