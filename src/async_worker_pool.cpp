@@ -145,15 +145,20 @@ asio::awaitable<void> AsyncWorkerPool::Impl::run() {
   if (started_) throw std::logic_error("AsyncWorkerPool::run: already running");
   started_ = true;
   std::weak_ptr<Impl> weak = shared_from_this();
-  listener_ =
-      queue_->listen([weak, strand = strand_](AsyncTaskQueue::Event e, const std::string& id) {
-        auto self = weak.lock();
-        if (!self) return;
-        asio::post(strand, [self, e, id] {
-          if (e == AsyncTaskQueue::Event::enqueued) self->wake();
-          if (e == AsyncTaskQueue::Event::cancel_requested) self->on_stop_requested({id, -1});
-        });
-      });
+  // The listener holds nothing tied to the event loop: it may outlive it.
+  listener_ = queue_->listen([weak](AsyncTaskQueue::Event e, const std::string& id) {
+    auto self = weak.lock();
+    if (!self) return;
+    asio::post(self->strand_, [self, e, id] {
+      if (e == AsyncTaskQueue::Event::enqueued) self->wake();
+      if (e == AsyncTaskQueue::Event::cancel_requested) self->on_stop_requested({id, -1});
+    });
+  });
+  struct Unlisten {
+    AsyncTaskQueue& queue;
+    std::size_t id;
+    ~Unlisten() { queue.unlisten(id); }
+  } unlisten{*queue_, listener_};
   auto self = shared_from_this();
   loops_ = 2;
   asio::co_spawn(
@@ -164,7 +169,6 @@ asio::awaitable<void> AsyncWorkerPool::Impl::run() {
                  registry_.names().size());
   co_await claim_loop();
   co_await shut_down();
-  queue_->unlisten(listener_);
   stopped_ = true;
   changed();
   logger()->info("worker pool stopped");
@@ -314,6 +318,9 @@ asio::awaitable<void> AsyncWorkerPool::Impl::record(const Task& task, AttemptRes
         count([](WorkerStats& s) { ++s.cancelled; });
         break;
       case Kind::shutdown: {
+        // A handler still running keeps the task until its lease (no longer
+        // renewed) expires, so nobody runs it twice at once.
+        if (r.abandoned) break;
         // Interrupted by shutdown: give it back so the next worker runs it again.
         Claim c{task.id, task.attempts};
         Timestamp at = now();

@@ -15,14 +15,14 @@ Attempt::Attempt(Task task, std::shared_ptr<const Handler> handler, asio::any_io
       executor_(executor),
       timeout_grace_(timeout_grace),
       context_(task_, stop_source_.get_token()),
-      timeout_timer_(executor),
-      grace_timer_(executor) {}
+      timeout_timer_(std::make_unique<asio::steady_timer>(executor)),
+      grace_timer_(std::make_unique<asio::steady_timer>(executor)) {}
 
 asio::awaitable<AttemptResult> Attempt::run(SyncThreads& threads) {
   auto self = shared_from_this();
   if (task_.timeout) {
-    timeout_timer_.expires_after(std::chrono::microseconds(task_.timeout->count()));
-    timeout_timer_.async_wait([self](std::error_code ec) {
+    timeout_timer_->expires_after(std::chrono::microseconds(task_.timeout->count()));
+    timeout_timer_->async_wait([self](std::error_code ec) {
       if (!ec) self->stop(StopReason::timeout);
     });
   }
@@ -40,8 +40,9 @@ asio::awaitable<AttemptResult> Attempt::run(SyncThreads& threads) {
     }
   };
   AttemptResult r = co_await detail::async_call<AttemptResult>(wait);
-  timeout_timer_.cancel();
-  grace_timer_.cancel();
+  timeout_timer_.reset();
+  grace_timer_.reset();
+  executor_ = asio::any_io_executor();
   co_return r;
 }
 
@@ -88,15 +89,17 @@ void Attempt::stop(StopReason reason) {
     return;
   }
   auto self = shared_from_this();
-  grace_timer_.expires_after(std::chrono::microseconds(timeout_grace_.count()));
-  grace_timer_.async_wait([self](std::error_code ec) {
+  grace_timer_->expires_after(std::chrono::microseconds(timeout_grace_.count()));
+  grace_timer_->async_wait([self](std::error_code ec) {
     if (ec) return;
     {
       std::lock_guard lock(self->mu_);
       if (self->result_) return;
       self->abandoned_ = true;
     }
-    self->complete(self->for_stop());
+    AttemptResult r = self->for_stop();
+    r.abandoned = true;
+    self->complete(std::move(r));
   });
 }
 
@@ -110,10 +113,15 @@ void Attempt::complete(AttemptResult r) {
   {
     std::lock_guard lock(mu_);
     if (result_) return;  // someone completed it first; a late result is dropped
-    if (reason_ != StopReason::none && r.kind != AttemptResult::Kind::success) {
-      r = for_stop();  // a handler that gave up because it was stopped
+    // Once stopped, the reason decides the outcome, whatever the handler did
+    // after being told; only work finished during a shutdown still counts.
+    bool finished_anyway =
+        reason_ == StopReason::shutdown && r.kind == AttemptResult::Kind::success;
+    if (reason_ != StopReason::none && !finished_anyway) {
+      bool abandoned = r.abandoned;
+      r = for_stop();
+      r.abandoned = abandoned;
     }
-    if (reason_ == StopReason::lost) r = for_stop();  // nothing may be recorded
     result_ = r;
     waiter = std::move(waiter_);
   }

@@ -37,6 +37,7 @@ struct AttemptResult {
   Kind kind = Kind::success;
   Value value;
   std::optional<TaskError> error;
+  bool abandoned = false;  // the handler never returned; its thread runs on alone
 };
 
 class Attempt : public std::enable_shared_from_this<Attempt> {
@@ -73,8 +74,10 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
   std::stop_source stop_source_;
   TaskContext context_;
   StopReason reason_ = StopReason::none;
-  asio::steady_timer timeout_timer_;
-  asio::steady_timer grace_timer_;
+  // Event-loop objects, released when run() returns: an abandoned attempt
+  // lives on in its thread and may outlive the event loop.
+  std::unique_ptr<asio::steady_timer> timeout_timer_;
+  std::unique_ptr<asio::steady_timer> grace_timer_;
   asio::cancellation_signal cancel_async_;
 
   mutable std::mutex mu_;

@@ -8,6 +8,10 @@
 #include <functional>
 #include <thread>
 
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include "omniq/omniq.hpp"
 #include "support/backends.hpp"
 #include "support/temp_dir.hpp"
