@@ -76,7 +76,7 @@ std::string new_task_id(Timestamp now) {
   static std::mt19937_64 rng{std::random_device{}()};
   auto ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
-  std::uint64_t rand_b;
+  std::uint64_t rand_b, counter;
   {
     std::lock_guard lock(mu);
     if (ms > last_ms) {
@@ -87,9 +87,10 @@ std::string new_task_id(Timestamp now) {
       seq = 0;
     }
     ms = last_ms;
+    counter = seq;
     rand_b = rng();
   }
-  std::uint64_t hi = (ms << 16) | (0x7ULL << 12) | seq;
+  std::uint64_t hi = (ms << 16) | (0x7ULL << 12) | counter;
   std::uint64_t lo = (rand_b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   char buf[37];
   std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),

@@ -21,8 +21,13 @@ namespace omniq {
 class SQLiteStorage final : public Storage {
  public:
   struct Options {
-    std::string path;  // a file path or ":memory:"
+    // A file path (created 0600 if missing) or ":memory:" (private to this object).
+    std::string path;
+    // full: synchronous=FULL (a commit survives power loss); normal: NORMAL
+    // (survives a process crash); off: OFF.
     Durability durability = Durability::full;
+    // How long a write waits for another connection's write lock before it
+    // fails with StorageError.
     Duration busy_timeout = std::chrono::seconds(10);
   };
 
