@@ -27,6 +27,15 @@ class FileStorage final : public Storage {
     std::string base_dir;
     Durability durability = Durability::full;
     std::shared_ptr<const Serializer> serializer;  // default: JsonSerializer
+    // A queue/<id>.running file whose content is not RUNNING is a move in
+    // progress (a claim between its rename and its rewrite, an outcome between
+    // its rewrite and its rename on). If its owner died there, recover_expired
+    // finishes the move once the file is this old by the system clock (from
+    // its ctime, which the claim's rename sets), so a live owner is never robbed.
+    Duration claim_grace = std::chrono::seconds(60);
+    // Without inotify on queue/ (or after its event queue overflowed), how often
+    // dequeue re-lists queue/ to find tasks other processes added.
+    Duration rescan_interval = std::chrono::seconds(1);
   };
 
   explicit FileStorage(Options options);
