@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <charconv>
 #include <ctime>
-#include <fstream>
 
 #include "omniq/error.hpp"
 
@@ -20,25 +19,6 @@ constexpr mode_t kFileMode = 0600;
 constexpr long kOrphanAgeSeconds = 3600;
 
 std::atomic<std::uint64_t> g_temp_seq{0};
-
-// True when the process umask would take bits off 0600, so files need fchmod.
-bool umask_narrows_files() {
-  static const bool narrows = [] {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.rfind("Umask:", 0) == 0) {
-        unsigned mask = 0;
-        std::string v = line.substr(6);
-        v.erase(0, v.find_first_not_of(" \t"));
-        std::from_chars(v.data(), v.data() + v.size(), mask, 8);
-        return (mask & kFileMode) != 0;
-      }
-    }
-    return true;  // unknown: always fchmod
-  }();
-  return narrows;
-}
 
 void write_all(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
@@ -73,7 +53,8 @@ std::size_t TempFiles::add(std::string_view bytes, bool lock) {
   }
   files_.push_back(f);  // from here on the destructor removes it
   File& added = files_.back();
-  if (umask_narrows_files() && ::fchmod(added.fd, kFileMode) != 0) {
+  // 0600 whatever the umask (which may change while the process runs).
+  if (::fchmod(added.fd, kFileMode) != 0) {
     throw_fs_error("chmod", tmp_.path(added.name), errno);
   }
   if (lock) {
