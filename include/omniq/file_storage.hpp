@@ -2,15 +2,28 @@
 // several processes on one machine.
 //
 //   base_dir/queue/<id>.task      waiting (PENDING or RETRYING)
-//   base_dir/queue/<id>.running   claimed by a worker
+//   base_dir/queue/<id>.running   claimed by a worker (or a move in progress)
 //   base_dir/queue/<id>.done      finished (SUCCESS, FAILED or CANCELLED)
 //   base_dir/results/<id>.result  the result
 //   base_dir/corrupt/             files that could not be read, moved aside
+//   base_dir/tmp/                 files being written
 //
-// Every write is temp file + fsync + rename (+ fsync of the directory when
-// durability is full); a claim is an atomic rename, so two processes never
-// both win. Directories are created 0700 and files 0600. A corrupt file is
-// moved to corrupt/ with a log line and the rest of the queue keeps working.
+// Files hold the task encoded with the configured serializer (JSON by
+// default). Every write is temp file + fsync + rename (+ fsync of the
+// directory when durability is full; batches share one sync); a claim is an
+// atomic rename of <id>.task to <id>.running, so two processes never both
+// win. Every later change to a task (its claim's rewrite, an outcome, a
+// renewal, a release, a cancel, a recovery) is made under flock() of the file
+// its .running name designates. Directories are created 0700 and files 0600.
+// A corrupt file is moved to corrupt/ with a log line and the rest of the
+// queue keeps working; files in queue/ that are not task files are ignored.
+//
+// Dequeue works from an in-process index of waiting tasks, kept current by
+// this store's own writes and by inotify on queue/ for other processes'
+// (queue/ is listed again only when inotify cannot tell), so a drain of N
+// tasks costs O(N). change_counter() counts this store's changes and the
+// task files inotify saw arrive. A claim needs no durable directory entry:
+// after a power loss it may be undone (the task runs again), never lost.
 // Thread-safe.
 #pragma once
 

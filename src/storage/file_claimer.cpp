@@ -81,14 +81,15 @@ void FileClaimer::claim_renamed(const std::vector<std::string>& ids, Timestamp n
                      Task& t = file->record.task;
                      if (due_time(t) > now) {  // rescheduled meanwhile: give it back
                        index_.put(t);
-                       batch.add(std::move(file->lock), ids[i], std::nullopt, RecordKind::waiting);
+                       batch.add(std::move(file->lock), ids[i], std::nullopt, RecordKind::waiting,
+                                 std::nullopt, RecordKind::waiting);
                        return;
                      }
                      apply_claim(t, now, lease);
                      file->record.cancel_requested = false;
                      out.push_back(t);
                      batch.add(std::move(file->lock), ids[i], std::move(file->record),
-                               RecordKind::running);
+                               RecordKind::running, std::nullopt, RecordKind::waiting);
                    });
 }
 

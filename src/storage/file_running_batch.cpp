@@ -33,12 +33,35 @@ std::optional<LockedRecord> lock_and_read(TaskFiles& files, const std::string& i
 }  // namespace
 
 void RunningBatch::add(RunningLock lock, const std::string& id, std::optional<TaskRecord> record,
-                       RecordKind dest, std::optional<TaskResult> result) {
-  items_.push_back({std::move(lock), id, std::move(record), dest, std::move(result)});
+                       RecordKind dest, std::optional<TaskResult> result, RecordKind origin) {
+  items_.push_back({std::move(lock), id, std::move(record), dest, std::move(result), origin});
 }
 
 void RunningBatch::commit(bool sync_queue) {
   if (items_.empty()) return;
+  try {
+    write_all(sync_queue);
+  } catch (...) {
+    put_back_unwritten();
+    items_.clear();
+    throw;
+  }
+  items_.clear();  // releases the locks
+}
+
+void RunningBatch::put_back_unwritten() noexcept {
+  const FsDir& queue = files_.queue();
+  for (Item& it : items_) {
+    if (!it.lock.held() || it.origin == RecordKind::running) continue;
+    try {
+      queue.move(record_name(it.id, RecordKind::running), queue, record_name(it.id, it.origin));
+    } catch (const std::exception&) {
+      // Left as it is: recover_expired moves it back after the grace.
+    }
+  }
+}
+
+void RunningBatch::write_all(bool sync_queue) {
   const FsDir& queue = files_.queue();
   TempFiles temps(files_.tmp(), files_.durable());
   std::vector<std::size_t> result_at(items_.size()), record_at(items_.size());
@@ -69,9 +92,10 @@ void RunningBatch::commit(bool sync_queue) {
       queue.move(running, queue, record_name(it.id, it.dest));
       moved = true;
     }
+    it.lock.release();
   }
   if ((moved || sync_queue) && files_.durable()) queue.sync();
-  items_.clear();  // releases the locks; `temps` releases the new files' locks
+  // `temps`, going out of scope, releases the new files' locks.
 }
 
 std::optional<LockedRecord> lock_running(TaskFiles& files, const std::string& id) {

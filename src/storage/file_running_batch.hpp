@@ -30,12 +30,16 @@ class RunningBatch {
 
   // Takes over `lock`, held on queue/<id>.running. commit() stores `result`
   // (if any), rewrites the file with `record` (if any, else keeps it as it
-  // is) and moves it to `dest` (running: it stays).
+  // is) and moves it to `dest` (running: it stays). `origin`: where the file
+  // was taken from (a claim's or an edit's .task), where it goes back if
+  // commit fails before rewriting it.
   void add(RunningLock lock, const std::string& id, std::optional<TaskRecord> record,
-           RecordKind dest, std::optional<TaskResult> result = std::nullopt);
+           RecordKind dest, std::optional<TaskResult> result = std::nullopt,
+           RecordKind origin = RecordKind::running);
   // Writes it all. `sync_queue`: fsync queue/ even when no file moved on (a
   // claim or a renewal needs no durable directory entry: either name is
-  // recovered). Throws StorageError; what was not renamed yet is unchanged.
+  // recovered). Throws StorageError (ENOSPC, EFBIG, EIO...): files not
+  // rewritten yet are unchanged, and those taken from .task are put back.
   void commit(bool sync_queue);
   std::size_t size() const { return items_.size(); }
 
@@ -46,7 +50,11 @@ class RunningBatch {
     std::optional<TaskRecord> record;
     RecordKind dest;
     std::optional<TaskResult> result;
+    RecordKind origin;
   };
+  void write_all(bool sync_queue);
+  // After a failure: files still held go back where they came from.
+  void put_back_unwritten() noexcept;
   TaskFiles& files_;
   std::vector<Item> items_;
 };

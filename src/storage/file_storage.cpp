@@ -81,9 +81,10 @@ struct FileStorage::Impl {
   void put_back(Held& h, const std::string& id, TaskRecord record,
                 std::optional<TaskResult> result = std::nullopt) {
     RecordKind dest = kind_for(record.task.status);
+    RecordKind origin = kind_for(h.running->record.task.status);
     Task task = record.task;
     RunningBatch batch(files);
-    batch.add(std::move(h.running->lock), id, std::move(record), dest, std::move(result));
+    batch.add(std::move(h.running->lock), id, std::move(record), dest, std::move(result), origin);
     batch.commit(dest != RecordKind::running);
     if (dest == RecordKind::waiting) claimer.added(task);
     changed();
@@ -193,7 +194,7 @@ std::vector<bool> FileStorage::finish_many(std::span<const Outcome> outcomes) {
                      applied[i] = true;
                    });
   for (const Task& t : waiting) impl_->claimer.added(t);
-  impl_->changed();
+  if (std::find(applied.begin(), applied.end(), true) != applied.end()) impl_->changed();
   return applied;
 }
 

@@ -52,7 +52,12 @@ FsDir FsDir::open(const std::string& path) {
     if (part.empty() || part == ".") continue;
     int next = open_dir_at(fd, part.c_str(), true);
     if (next < 0 && errno == ENOENT) {
-      make_dir_at(fd, part.c_str(), path);
+      try {
+        make_dir_at(fd, part.c_str(), path);
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
       next = open_dir_at(fd, part.c_str(), true);
     }
     int err = errno;

@@ -31,6 +31,9 @@ void write_all(int fd, std::string_view bytes, const std::string& path) {
 
 }  // namespace
 
+TempFiles::TempFiles(const FsDir& tmp, bool durable)
+    : tmp_(tmp), durable_(durable), prefix_(std::to_string(::getpid()) + ".") {}
+
 TempFiles::~TempFiles() {
   for (File& f : files_) {
     close_fd(f);
@@ -46,7 +49,7 @@ void TempFiles::close_fd(File& f) {
 std::size_t TempFiles::add(std::string_view bytes, bool lock) {
   File f;
   for (;;) {
-    f.name = std::to_string(::getpid()) + "." + std::to_string(g_temp_seq.fetch_add(1)) + ".tmp";
+    f.name = prefix_ + std::to_string(g_temp_seq.fetch_add(1)) + ".tmp";
     f.fd = ::openat(tmp_.fd(), f.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
     if (f.fd >= 0) break;
     if (errno != EEXIST) throw_fs_error("create", tmp_.path(f.name), errno);

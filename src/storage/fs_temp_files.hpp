@@ -19,7 +19,7 @@ namespace omniq {
 class TempFiles {
  public:
   // `durable`: sync() fsyncs; otherwise it does nothing.
-  TempFiles(const FsDir& tmp, bool durable) : tmp_(tmp), durable_(durable) {}
+  TempFiles(const FsDir& tmp, bool durable);
   ~TempFiles();
   TempFiles(const TempFiles&) = delete;
   TempFiles& operator=(const TempFiles&) = delete;
@@ -51,6 +51,7 @@ class TempFiles {
 
   const FsDir& tmp_;
   bool durable_;
+  std::string prefix_;  // "<pid>."
   std::vector<File> files_;
 };
 

@@ -220,14 +220,18 @@ TEST(FileStorageCrash, WriteThatFailsLeavesNoPartialFileAndDamagesNothing) {
   TempDir dir;
   fs::path base = dir / "store";
   Task kept = file_task("kept");
+  Task large = file_task("large", seconds(1));  // fits now, not under the limit below
+  large.args = Value::array({std::string(6000, 'z')});
   {
     FileStorage s(file_options(base));
     s.enqueue(kept);
+    s.enqueue(large);
   }
   int rc = in_child([&] {
     ::signal(SIGXFSZ, SIG_IGN);
     FileStorage s(file_options(base));
     Task claimed = *s.dequeue(kF0, kFLease);
+    if (claimed.id != kept.id) return 10;
     rlimit small{4096, 4096};
     ::setrlimit(RLIMIT_FSIZE, &small);  // writes past 4 KiB fail with EFBIG
     Task big = file_task("big");
@@ -248,12 +252,19 @@ TEST(FileStorageCrash, WriteThatFailsLeavesNoPartialFileAndDamagesNothing) {
     }
     if (s.get_task(claimed.id) != claimed) return 5;
     if (s.get_task(big.id).has_value()) return 6;
+    try {  // the claim's rewrite fails: the task goes straight back to waiting
+      s.dequeue(kF0 + seconds(1), kFLease);
+      return 8;
+    } catch (const StorageError&) {
+    }
+    if (s.get_task(large.id) != large) return 9;
     Outcome small_result = success_of(claimed, Value(1), kF0);  // still works
     return s.finish_many({&small_result, 1}).front() ? 0 : 7;
   });
   EXPECT_EQ(rc, 0);
   EXPECT_TRUE(names_in(base / "tmp").empty());
-  EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{kept.id + ".done"});
+  EXPECT_EQ(names_in(base / "queue"),
+            (std::vector<std::string>{kept.id + ".done", large.id + ".task"}));
   FileStorage s(file_options(base));
   EXPECT_EQ(s.get_result(kept.id)->result, Value(1));
 }
