@@ -2,15 +2,28 @@
 // several processes on one machine.
 //
 //   base_dir/queue/<id>.task      waiting (PENDING or RETRYING)
-//   base_dir/queue/<id>.running   claimed by a worker
+//   base_dir/queue/<id>.running   claimed by a worker (or a move in progress)
 //   base_dir/queue/<id>.done      finished (SUCCESS, FAILED or CANCELLED)
 //   base_dir/results/<id>.result  the result
 //   base_dir/corrupt/             files that could not be read, moved aside
+//   base_dir/tmp/                 files being written
 //
-// Every write is temp file + fsync + rename (+ fsync of the directory when
-// durability is full); a claim is an atomic rename, so two processes never
-// both win. Directories are created 0700 and files 0600. A corrupt file is
-// moved to corrupt/ with a log line and the rest of the queue keeps working.
+// Files hold the task encoded with the configured serializer (JSON by
+// default). Every write is temp file + fsync + rename (+ fsync of the
+// directory when durability is full; batches share one sync); a claim is an
+// atomic rename of <id>.task to <id>.running, so two processes never both
+// win. Every later change to a task (its claim's rewrite, an outcome, a
+// renewal, a release, a cancel, a recovery) is made under flock() of the file
+// its .running name designates. Directories are created 0700 and files 0600.
+// A corrupt file is moved to corrupt/ with a log line and the rest of the
+// queue keeps working; files in queue/ that are not task files are ignored.
+//
+// Dequeue works from an in-process index of waiting tasks, kept current by
+// this store's own writes and by inotify on queue/ for other processes'
+// (queue/ is listed again only when inotify cannot tell), so a drain of N
+// tasks costs O(N). change_counter() counts this store's changes and the
+// task files inotify saw arrive. A claim needs no durable directory entry:
+// after a power loss it may be undone (the task runs again), never lost.
 // Thread-safe.
 #pragma once
 
@@ -27,6 +40,15 @@ class FileStorage final : public Storage {
     std::string base_dir;
     Durability durability = Durability::full;
     std::shared_ptr<const Serializer> serializer;  // default: JsonSerializer
+    // A queue/<id>.running file whose content is not RUNNING is a move in
+    // progress (a claim between its rename and its rewrite, an outcome between
+    // its rewrite and its rename on). If its owner died there, recover_expired
+    // finishes the move once the file is this old by the system clock (from
+    // its ctime, which the claim's rename sets), so a live owner is never robbed.
+    Duration claim_grace = std::chrono::seconds(60);
+    // Without inotify on queue/ (or after its event queue overflowed), how often
+    // dequeue re-lists queue/ to find tasks other processes added.
+    Duration rescan_interval = std::chrono::seconds(1);
   };
 
   explicit FileStorage(Options options);

@@ -1,0 +1,119 @@
+#include "file_record.hpp"
+
+#include "omniq/error.hpp"
+#include "storage_rules.hpp"
+
+namespace omniq {
+namespace {
+
+constexpr std::string_view kCancelKey = "cancel_requested";
+constexpr std::string_view kResultSuffix = ".result";
+
+[[noreturn]] void bad_record(std::string_view id, std::string_view why) {
+  throw SerializationError("task file for " + std::string(id) +
+                           " is not valid: " + std::string(why));
+}
+
+}  // namespace
+
+std::string_view suffix(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::waiting:
+      return "task";
+    case RecordKind::running:
+      return "running";
+    case RecordKind::done:
+      return "done";
+  }
+  return "task";
+}
+
+RecordKind kind_for(TaskStatus status) {
+  if (is_waiting(status)) return RecordKind::waiting;
+  if (status == TaskStatus::RUNNING) return RecordKind::running;
+  return RecordKind::done;
+}
+
+std::string record_name(std::string_view id, RecordKind kind) {
+  std::string name(id);
+  name += '.';
+  name += suffix(kind);
+  return name;
+}
+
+std::string result_name(std::string_view id) {
+  return std::string(id) + std::string(kResultSuffix);
+}
+
+std::optional<RecordName> parse_record_name(std::string_view file_name) {
+  auto dot = file_name.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  std::string_view id = file_name.substr(0, dot);
+  std::string_view ext = file_name.substr(dot + 1);
+  if (!is_valid_id(id)) return std::nullopt;
+  for (RecordKind k : {RecordKind::waiting, RecordKind::running, RecordKind::done}) {
+    if (ext == suffix(k)) return RecordName{std::string(id), k};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_result_name(std::string_view file_name) {
+  if (!file_name.ends_with(kResultSuffix)) return std::nullopt;
+  std::string_view id = file_name.substr(0, file_name.size() - kResultSuffix.size());
+  if (!is_valid_id(id)) return std::nullopt;
+  return std::string(id);
+}
+
+std::string encode_task_record(const TaskRecord& record, const Serializer& serializer) {
+  Value v = to_value(record.task);
+  if (record.cancel_requested) v[std::string(kCancelKey)] = true;
+  return serializer.encode(v);
+}
+
+TaskRecord decode_task_record(std::string_view bytes, std::string_view id, RecordKind kind,
+                              const Serializer& serializer) {
+  TaskRecord r;
+  try {
+    Value v = serializer.decode(bytes);
+    r.task = task_from_value(v);
+    if (auto it = v.find(kCancelKey); it != v.end()) {
+      if (!it->is_boolean()) bad_record(id, "field \"cancel_requested\" must be a boolean");
+      r.cancel_requested = it->get<bool>();
+    }
+    validate_task(r.task);
+  } catch (const SerializationError& e) {
+    bad_record(id, e.what());
+  } catch (const ValidationError& e) {
+    bad_record(id, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    bad_record(id, e.what());
+  }
+  if (r.task.id != id) {
+    bad_record(id, "it holds task id \"" + r.task.id.substr(0, 64) + "\"");
+  }
+  bool fits = kind == RecordKind::running || kind_for(r.task.status) == kind;
+  if (!fits) {
+    bad_record(id, "a ." + std::string(suffix(kind)) + " file cannot hold a " +
+                       std::string(to_string(r.task.status)) + " task");
+  }
+  return r;
+}
+
+TaskResult decode_result_record(std::string_view bytes, std::string_view id,
+                                const Serializer& serializer) {
+  TaskResult r;
+  try {
+    r = serializer.decode_result(bytes);
+  } catch (const SerializationError& e) {
+    throw SerializationError("result file for " + std::string(id) + " is not valid: " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    throw SerializationError("result file for " + std::string(id) + " is not valid: " + e.what());
+  }
+  if (r.task_id != id) {
+    throw SerializationError("result file for " + std::string(id) + " holds task id \"" +
+                             r.task_id.substr(0, 64) + "\"");
+  }
+  return r;
+}
+
+}  // namespace omniq
