@@ -27,7 +27,7 @@ namespace omniq {
 struct ResultOptions {
   bool wait = false;  // wait for the result instead of returning nullopt at once
   // How long to wait; none = for ever. At the timeout get_result throws TimeoutError.
-  std::optional<Duration> timeout;
+  std::optional<Duration> timeout{};
 };
 
 class AsyncOmniQ {

@@ -129,7 +129,7 @@ auto decode_args(const TaskContext& ctx, std::index_sequence<I...>) {
   const Value& args = ctx.args();
   if (args.size() != n) throw_argument_count(ctx, n);
   check_no_kwargs(ctx);
-  auto one = [&](auto index_constant) {
+  [[maybe_unused]] auto one = [&](auto index_constant) {
     constexpr std::size_t i = decltype(index_constant)::value;
     using T = std::remove_cvref_t<std::tuple_element_t<i, Params>>;
     try {

@@ -38,8 +38,8 @@ namespace omniq {
 
 // What list_tasks returns: tasks matching every field that is set, oldest first.
 struct TaskFilter {
-  std::optional<TaskStatus> status;
-  std::optional<std::string> func_path;
+  std::optional<TaskStatus> status{};
+  std::optional<std::string> func_path{};
   std::size_t limit = 100;
   std::size_t offset = 0;
 };
@@ -48,7 +48,7 @@ struct TaskFilter {
 struct QueueStats {
   std::array<std::size_t, kAllStatuses.size()> counts{};
   // created_at of the oldest PENDING or RETRYING task, if any.
-  std::optional<Timestamp> oldest_pending;
+  std::optional<Timestamp> oldest_pending{};
 
   std::size_t count(TaskStatus s) const { return counts[static_cast<std::size_t>(s)]; }
   std::size_t total() const;
@@ -56,22 +56,22 @@ struct QueueStats {
 
 // The queue's decision about one claimed attempt, applied atomically.
 struct Outcome {
-  std::string task_id;
+  std::string task_id{};
   int attempt = 0;  // the claim being finished: Task::attempts as claimed
   // SUCCESS, FAILED or CANCELLED (terminal; `result` is stored), RETRYING
   // (`next_eta` required; `error` recorded on the task), or PENDING (interval
   // re-arm: `next_eta` required, the task's error cleared, `result` stored).
   TaskStatus status = TaskStatus::SUCCESS;
-  std::optional<Timestamp> next_eta;
-  std::optional<TaskResult> result;
-  std::optional<TaskError> error;
+  std::optional<Timestamp> next_eta{};
+  std::optional<TaskResult> result{};
+  std::optional<TaskError> error{};
   Timestamp at{};  // when the outcome was decided (updated_at)
 };
 
 // A claim held by a worker. Task::attempts only grows (a released, never
 // started claim excepted), so (id, attempt) names one claim for good.
 struct Claim {
-  std::string task_id;
+  std::string task_id{};
   int attempt = 0;
 };
 

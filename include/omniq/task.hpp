@@ -32,18 +32,18 @@ bool nests_deeper_than(const Value& v, int max_depth);
 // When a task runs: not before `eta` (none = as soon as possible), and again
 // every `interval` after each successful run (none = once).
 struct Schedule {
-  std::optional<Timestamp> eta;
-  std::optional<Duration> interval;
+  std::optional<Timestamp> eta{};
+  std::optional<Duration> interval{};
 
   friend bool operator==(const Schedule&, const Schedule&) = default;
 };
 
 // Why an attempt failed. Exactly the six fields of the wire format.
 struct TaskError {
-  std::string error_type;  // e.g. "std::runtime_error", "TimeoutError", "UnknownTask"
-  std::string message;
-  Timestamp timestamp;
-  std::optional<std::string> traceback;
+  std::string error_type{};  // e.g. "std::runtime_error", "TimeoutError", "UnknownTask"
+  std::string message{};
+  Timestamp timestamp{};
+  std::optional<std::string> traceback{};
   int retry_count = 0;  // retries of this run attempted before this failure
   bool is_retryable = true;
 
@@ -60,36 +60,36 @@ struct TaskError {
 // One unit of work: which handler (func_path), with what arguments, when, and
 // where it stands.
 struct Task {
-  std::string id;         // UUIDv7 text, so id order is creation order
-  std::string func_path;  // the name the handler is registered under
+  std::string id{};         // UUIDv7 text, so id order is creation order
+  std::string func_path{};  // the name the handler is registered under
   Value args = Value::array();
   Value kwargs = Value::object();
   TaskStatus status = TaskStatus::PENDING;
-  Schedule schedule;
-  int max_retries = 0;              // retries after the first attempt
-  std::optional<Duration> timeout;  // per attempt; none = no limit
-  int attempts = 0;                 // attempts started, over all runs of an interval task
+  Schedule schedule{};
+  int max_retries = 0;                // retries after the first attempt
+  std::optional<Duration> timeout{};  // per attempt; none = no limit
+  int attempts = 0;                   // attempts started, over all runs of an interval task
   Timestamp created_at{};
   Timestamp updated_at{};
-  std::optional<Timestamp> last_attempt_at;
+  std::optional<Timestamp> last_attempt_at{};
   // The last attempt's failure, if any; cleared when an interval task is
   // re-armed, so error->retry_count counts the retries of the current run.
-  std::optional<TaskError> error;
+  std::optional<TaskError> error{};
   // Engine state: when the current claim's lease runs out (RUNNING only).
-  std::optional<Timestamp> lease_expires_at;
+  std::optional<Timestamp> lease_expires_at{};
 
   friend bool operator==(const Task&, const Task&) = default;
 };
 
 // The recorded outcome of a task (of its latest run, for an interval task).
 struct TaskResult {
-  std::string task_id;
+  std::string task_id{};
   TaskStatus status = TaskStatus::SUCCESS;
-  std::optional<Value> result;     // the handler's value (null for void); absent on failure
-  std::optional<TaskError> error;  // set when FAILED or CANCELLED
+  std::optional<Value> result{};     // the handler's value (null for void); absent on failure
+  std::optional<TaskError> error{};  // set when FAILED or CANCELLED
   Timestamp finished_at{};
   int attempts = 0;
-  std::optional<Timestamp> last_attempt_at;
+  std::optional<Timestamp> last_attempt_at{};
 
   // The result value converted to T. Throws SerializationError when there is
   // no value or it does not convert.
@@ -102,11 +102,11 @@ struct TaskResult {
 // What a caller may choose when creating a task; the rest comes from Settings.
 struct TaskOptions {
   Value kwargs = Value::object();
-  std::optional<Timestamp> eta;
-  std::optional<Duration> delay;  // eta = now + delay; not with eta
-  std::optional<Duration> interval;
-  std::optional<int> max_retries;   // default: Settings::default_max_retries
-  std::optional<Duration> timeout;  // default: Settings::default_timeout
+  std::optional<Timestamp> eta{};
+  std::optional<Duration> delay{};  // eta = now + delay; not with eta
+  std::optional<Duration> interval{};
+  std::optional<int> max_retries{};   // default: Settings::default_max_retries
+  std::optional<Duration> timeout{};  // default: Settings::default_timeout
 };
 
 // Returns a new time-ordered UUIDv7 (RFC 9562) for an instant, as lower-case text.

@@ -35,8 +35,8 @@ struct AttemptResult {
     lost,       // stopped because the lease was lost; nothing may be recorded
   };
   Kind kind = Kind::success;
-  Value value;
-  std::optional<TaskError> error;
+  Value value{};
+  std::optional<TaskError> error{};
   bool abandoned = false;  // the handler never returned; its thread runs on alone
 };
 
