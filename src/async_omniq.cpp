@@ -37,6 +37,18 @@ asio::awaitable<std::string> AsyncOmniQ::enqueue(std::string func_path, Value ar
   return queue_->enqueue(std::move(func_path), std::move(args), std::move(options));
 }
 
+asio::awaitable<std::string> AsyncOmniQ::enqueue(std::string func_path, Value args) {
+  return queue_->enqueue(std::move(func_path), std::move(args), TaskOptions{});
+}
+
+asio::awaitable<std::string> AsyncOmniQ::enqueue(std::string func_path) {
+  return queue_->enqueue(std::move(func_path), Value::array(), TaskOptions{});
+}
+
+asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id) {
+  return get_result(std::move(id), ResultOptions{});
+}
+
 asio::awaitable<std::vector<std::string>> AsyncOmniQ::enqueue_many(std::vector<Task> tasks) {
   return queue_->enqueue_many(std::move(tasks));
 }

@@ -42,9 +42,11 @@ class AsyncOmniQ {
   static AsyncOmniQ from_env();
 
   // Enqueues func_path(args...) and returns the task id. Throws ValidationError
-  // (bad task, too large), StorageError.
-  asio::awaitable<std::string> enqueue(std::string func_path, Value args = Value::array(),
-                                       TaskOptions options = {});
+  // (bad task, too large), StorageError. (Overloads, not default arguments:
+  // g++ 12 destroys a defaulted class argument twice inside co_await.)
+  asio::awaitable<std::string> enqueue(std::string func_path, Value args, TaskOptions options);
+  asio::awaitable<std::string> enqueue(std::string func_path, Value args);
+  asio::awaitable<std::string> enqueue(std::string func_path);
   // The same for a TaskDef: the arguments are checked against its signature at
   // compile time.
   template <class R, class... A>
@@ -60,17 +62,17 @@ class AsyncOmniQ {
   // Enqueues several tasks in one durable write, all or none.
   asio::awaitable<std::vector<std::string>> enqueue_many(std::vector<Task> tasks);
   // A task for enqueue_many, with defaults from the settings.
-  Task make_task(std::string func_path, Value args = Value::array(),
-                 TaskOptions options = {}) const;
+  Task make_task(std::string func_path, Value args, TaskOptions options = {}) const;
 
   // Returns the task's result, or nullopt if it has none yet. With wait, waits
   // (polling no faster than every 10 ms, and woken at once by a worker in this
   // process) and throws TimeoutError when options.timeout passes first.
-  asio::awaitable<std::optional<TaskResult>> get_result(std::string id, ResultOptions options = {});
+  asio::awaitable<std::optional<TaskResult>> get_result(std::string id, ResultOptions options);
+  asio::awaitable<std::optional<TaskResult>> get_result(std::string id);
   // Cancels a waiting task, or asks a running one to stop. Throws NotFoundError.
   asio::awaitable<CancelResult> cancel(std::string id);
   asio::awaitable<std::optional<Task>> get_task(std::string id);
-  asio::awaitable<std::vector<Task>> list_tasks(TaskFilter filter = {});
+  asio::awaitable<std::vector<Task>> list_tasks(TaskFilter filter);
   asio::awaitable<QueueStats> stats();
 
   // A worker pool on `executor` for this queue (not started).

@@ -41,7 +41,7 @@ class AsyncTaskQueue {
   // Creates, checks and stores a task; returns its id. Throws ValidationError
   // for a bad task or one whose encoding exceeds settings().max_task_bytes,
   // StorageError when it cannot be stored.
-  asio::awaitable<std::string> enqueue(std::string func_path, Value args, TaskOptions options = {});
+  asio::awaitable<std::string> enqueue(std::string func_path, Value args, TaskOptions options);
   asio::awaitable<std::string> enqueue(Task task);
   // Stores several tasks, all or none.
   asio::awaitable<std::vector<std::string>> enqueue_many(std::vector<Task> tasks);

@@ -58,16 +58,17 @@ TEST_P(EngineTest, CancelPendingAndRetryingTasks) {
 
 TEST_P(EngineTest, CancelRunningTaskStopsItAndEndsCancelled) {
   Gate gate;
-  std::atomic<bool> saw_stop{false};
+  std::atomic<bool> saw_stop{false}, started{false};
   Registry r;
   r.add("long", [&](TaskContext& ctx) {
+    started = true;
     bool opened = gate.wait(ctx.stop_token());
     saw_stop = !opened;
     return 1;
   });
   start(std::move(r));
   std::string id = oq().enqueue("long");
-  ASSERT_TRUE(reaches(id, TaskStatus::RUNNING));
+  ASSERT_TRUE(eventually([&] { return started.load(); }));
   EXPECT_EQ(oq().cancel(id), CancelResult::requested);
   TaskResult res = wait_result(id);
   EXPECT_EQ(res.status, TaskStatus::CANCELLED);
@@ -203,9 +204,12 @@ TEST_P(EngineTest, GracefulStopLetsRunningTasksFinishAndReleasesTheRest) {
 
 TEST_P(EngineTest, StopPastTheGraceLeavesTheTaskToItsExpiringLease) {
   Gate gate;
+  std::atomic<bool> started{false}, finished{false};
   Registry r;
   r.add("stubborn", [&] {
+    started = true;
     gate.wait_ignoring_stop();
+    finished = true;
     return 1;
   });
   auto options = fast_options(1);
@@ -214,7 +218,7 @@ TEST_P(EngineTest, StopPastTheGraceLeavesTheTaskToItsExpiringLease) {
   options.lease = seconds(30);
   WorkerPool& pool = start(std::move(r), options);
   std::string id = oq().enqueue("stubborn");
-  ASSERT_TRUE(reaches(id, TaskStatus::RUNNING));
+  ASSERT_TRUE(eventually([&] { return started.load(); }));
   pool.stop();
   Task t = *oq().get_task(id);
   EXPECT_EQ(t.status, TaskStatus::RUNNING);
@@ -224,6 +228,7 @@ TEST_P(EngineTest, StopPastTheGraceLeavesTheTaskToItsExpiringLease) {
   EXPECT_EQ(storage.recover_expired(*t.lease_expires_at + seconds(1)), 1u);
   EXPECT_EQ(status(id), TaskStatus::RETRYING);
   gate.open();
+  ASSERT_TRUE(eventually([&] { return finished.load(); }));  // the gate outlives its waiter
 }
 
 TEST_P(EngineTest, GetResultWaitsAndTimesOut) {
@@ -253,7 +258,7 @@ TEST_P(EngineTest, LostLeaseStopsTheHandlerAndItsOutcomeIsNotRecorded) {
   options.lease = milliseconds(90);  // heartbeat every 30 ms
   WorkerPool& pool = start(std::move(r), options);
   std::string id = oq().enqueue("slow");
-  ASSERT_TRUE(reaches(id, TaskStatus::RUNNING));
+  ASSERT_TRUE(eventually([&] { return runs.load() == 1; }));
   // Another worker recovers the task (as if this one had died) and claims it.
   auto& storage = oq().async().queue().storage().storage();
   ASSERT_EQ(storage.recover_expired(clock_->now() + hours(1)), 1u);

@@ -3,47 +3,76 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>
-#include <asio/executor_work_guard.hpp>
+#include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
+#include <asio/prefer.hpp>
 #include <asio/use_awaitable.hpp>
 
 namespace omniq::detail {
+
+// The awaiting coroutine's handler, and its executor with outstanding work
+// tracked (which keeps the event loop running until it is released). Both
+// are emptied when the operation completes, so a copy of the callback that
+// dies later on another thread holds nothing tied to the loop.
+//
+// Release order matters: a tracked strand executor drops its strand first and
+// its work count last, so the loop (and the strand's service) outlive every
+// piece of it. (An executor_work_guard would not do: it keeps a second,
+// untracked copy that it destroys after the work count has dropped.)
+template <class Handler, class Tracked>
+struct AsyncCallSlot {
+  std::optional<Handler> handler;
+  std::optional<Tracked> tracked;
+};
+
+template <class R>
+struct CompletionSignature {
+  using type = void(std::exception_ptr, R);
+};
+template <>
+struct CompletionSignature<void> {
+  using type = void(std::exception_ptr);
+};
 
 // Runs start(done), where done(std::exception_ptr[, R]) must be called exactly
 // once, from any thread. The awaiting coroutine resumes on its own executor
 // with the value, or with the exception rethrown.
 template <class R, class Start>
 asio::awaitable<R> async_call(Start start) {
-  if constexpr (std::is_void_v<R>) {
-    return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr)>(
-        [start = std::move(start)](auto handler) mutable {
-          auto ex = asio::get_associated_executor(handler);
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          auto work = std::make_shared<asio::executor_work_guard<decltype(ex)>>(ex);
-          start([h, work](std::exception_ptr ep) {
-            asio::post(work->get_executor(), [h, ep]() mutable { (*h)(ep); });
+  using Signature = typename CompletionSignature<R>::type;
+  return asio::async_initiate<const asio::use_awaitable_t<>, Signature>(
+      [start = std::move(start)](auto handler) mutable {
+        using Handler = decltype(handler);
+        auto tracked = asio::prefer(asio::get_associated_executor(handler),
+                                    asio::execution::outstanding_work.tracked);
+        using Slot = AsyncCallSlot<Handler, decltype(tracked)>;
+        auto slot = std::make_shared<Slot>();
+        slot->tracked.emplace(std::move(tracked));
+        slot->handler.emplace(std::move(handler));
+        // The handler is taken on the loop's thread; the tracked executor is
+        // released here last, after post() has dropped its own copies.
+        auto resume = [slot](auto... result) {
+          asio::post(*slot->tracked, [slot, result...]() mutable {
+            Handler h = std::move(*slot->handler);
+            slot->handler.reset();
+            h(std::move(result)...);
           });
-        },
-        asio::use_awaitable);
-  } else {
-    return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, R)>(
-        [start = std::move(start)](auto handler) mutable {
-          auto ex = asio::get_associated_executor(handler);
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          auto work = std::make_shared<asio::executor_work_guard<decltype(ex)>>(ex);
-          start([h, work](std::exception_ptr ep, R value) {
-            asio::post(work->get_executor(),
-                       [h, ep, v = std::move(value)]() mutable { (*h)(ep, std::move(v)); });
-          });
-        },
-        asio::use_awaitable);
-  }
+          slot->tracked.reset();
+        };
+        if constexpr (std::is_void_v<R>) {
+          start([resume](std::exception_ptr ep) { resume(ep); });
+        } else {
+          start([resume](std::exception_ptr ep, R value) { resume(ep, std::move(value)); });
+        }
+      },
+      asio::use_awaitable);
 }
 
 }  // namespace omniq::detail
