@@ -1,0 +1,18 @@
+# Fails when the README's first C++ block and examples/readme_first_program.cpp differ,
+# so the program CTest builds and runs is the one the README shows.
+file(READ ${SOURCE_DIR}/README.md readme)
+string(FIND "${readme}" "```cpp\n" start)
+if(start EQUAL -1)
+  message(FATAL_ERROR "README.md has no ```cpp block")
+endif()
+math(EXPR start "${start} + 7")
+string(SUBSTRING "${readme}" ${start} -1 rest)
+string(FIND "${rest}" "```" end)
+string(SUBSTRING "${rest}" 0 ${end} snippet)
+file(READ ${SOURCE_DIR}/examples/readme_first_program.cpp example)
+string(FIND "${example}" "\n" first_newline)
+math(EXPR first_newline "${first_newline} + 1")
+string(SUBSTRING "${example}" ${first_newline} -1 example_body)
+if(NOT snippet STREQUAL example_body)
+  message(FATAL_ERROR "README.md's example and examples/readme_first_program.cpp differ")
+endif()
