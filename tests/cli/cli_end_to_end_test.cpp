@@ -2,6 +2,8 @@
 // backend, and the query commands' JSON.
 #include <signal.h>
 
+#include <sstream>
+
 #include "cli/cli_fixture.hpp"
 
 namespace omniq::testing {
@@ -17,7 +19,7 @@ class CliEndToEnd : public CliTest, public ::testing::WithParamInterface<std::st
 
 TEST_P(CliEndToEnd, EnqueueWorkerResult) {
   std::string id = enqueue({"echo", "[\"hi\", 2, {\"k\": [true]}]"});
-  auto worker = start_worker({"--concurrency", "2"});
+  auto worker = start_worker({"--concurrency", "2", "--json"});
   json r = omniq_json({"result", id, "--wait", "--timeout", "30s"});
   EXPECT_EQ(r["status"], "SUCCESS") << worker->output();
   EXPECT_EQ(r["result"], json::parse("[\"hi\", 2, {\"k\": [true]}]"));
@@ -35,7 +37,21 @@ TEST_P(CliEndToEnd, EnqueueWorkerResult) {
   EXPECT_EQ(r2["attempts"], 2);
 
   EXPECT_EQ(worker->stop(), 0) << worker->output();
-  EXPECT_THAT(worker->output(), HasSubstr("stopped"));
+  // With --json the worker prints one JSON object per line.
+  std::vector<std::string> events;
+  std::istringstream lines(worker->stdout_text());
+  for (std::string line; std::getline(lines, line);) {
+    json event = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(event.is_discarded()) << line;
+    events.push_back(event["event"]);
+    if (events.back() == "started") {
+      EXPECT_THAT(event["tasks"].dump(), HasSubstr("shell"));
+    }
+    if (events.back() == "stopped") {
+      EXPECT_EQ(event["succeeded"], 2);
+    }
+  }
+  EXPECT_EQ(events, (std::vector<std::string>{"started", "stopping", "stopped"}));
 }
 
 TEST_P(CliEndToEnd, QueryCommandsPrintJson) {

@@ -161,6 +161,10 @@ std::string CliProcess::output() const {
   return "--- stdout ---\n" + read_file(out_) + "--- stderr ---\n" + read_file(err_);
 }
 
+std::string CliProcess::stdout_text() const {
+  return read_file(out_);
+}
+
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
   auto until = Clock::now() + timeout;
   while (Clock::now() < until) {

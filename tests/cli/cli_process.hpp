@@ -46,6 +46,7 @@ class CliProcess {
   // SIGTERM and wait.
   std::optional<int> stop(std::chrono::seconds timeout = std::chrono::seconds(60));
   std::string output() const;  // stdout and stderr so far
+  std::string stdout_text() const;
 
  private:
   pid_t pid_ = -1;

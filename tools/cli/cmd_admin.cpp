@@ -82,15 +82,17 @@ void run_stats(const GlobalOptions& global) {
 void add_admin_commands(CLI::App& app, GlobalOptions& global) {
   auto id = std::make_shared<std::string>();
   CLI::App* cancel = app.add_subcommand("cancel", "Cancel a waiting task, or stop a running one");
-  cancel->add_option("ID", *id, "the task id printed by omniq enqueue")->required();
+  cancel->add_option("ID", *id, "the task id printed by omniq enqueue")->type_name("")->required();
   cancel->footer("Exit code 1 when the task had already finished.");
   cancel->callback([id, &global] { run_cancel(*id, global); });
 
   auto older = std::make_shared<std::optional<std::string>>();
   CLI::App* purge = app.add_subcommand("purge", "Delete finished tasks and their results");
-  purge->add_option("--older-than", *older,
-                    "only those finished more than this long ago, e.g. 7d (default: "
-                    "OMNIQ_RESULT_TTL)");
+  purge
+      ->add_option("--older-than", *older,
+                   "only those finished more than this long ago, e.g. 7d (default: "
+                   "OMNIQ_RESULT_TTL)")
+      ->type_name("DURATION");
   purge->callback([older, &global] { run_purge(*older, global); });
 
   CLI::App* stats =

@@ -80,28 +80,27 @@ class DemoRun {
     say("queued " + std::to_string(ids_.size()) + " tasks; worker pool started");
   }
 
-  // Reads every task once, reporting what changed. Returns how many of the
-  // tasks that run once have finished.
-  std::size_t poll() {
+  // Reads every task once, reporting what changed; `running` is how many
+  // handlers run right now. Returns how many of the tasks that run once
+  // have finished.
+  std::size_t poll(std::size_t running) {
     tasks_.clear();
-    std::size_t done = 0, running = 0, retrying = 0, later = 0;
+    std::size_t done = 0, retrying = 0, later = 0;
     Timestamp now = system_clock()->now();
     for (const std::string& id : ids_) {
       std::optional<Task> t = oq_.get_task(id);
       if (!t) continue;
       report_change(*t);
       if (id != heartbeat_ && is_terminal(t->status)) ++done;
-      running += t->status == TaskStatus::RUNNING;
       retrying += t->status == TaskStatus::RETRYING;
       later += t->status == TaskStatus::PENDING && t->schedule.eta && *t->schedule.eta > now &&
                id != heartbeat_;
       tasks_.push_back(std::move(*t));
     }
     if (progress_) {
-      progress_->update(done, "running " + std::to_string(running) + ", retrying " +
-                                  std::to_string(retrying) + ", scheduled " +
-                                  std::to_string(later) + ", heartbeats " +
-                                  std::to_string(heartbeats_));
+      progress_->update(done, "run " + std::to_string(running) + "  retry " +
+                                  std::to_string(retrying) + "  later " + std::to_string(later) +
+                                  "  beats " + std::to_string(heartbeats_));
     }
     return done;
   }
@@ -178,7 +177,7 @@ void run_demo(const GlobalOptions& global) {
 
   bool finished = false;
   while (std::chrono::steady_clock::now() - start < kBudget) {
-    if (run.poll() == run.once_count() && state->heartbeats >= kHeartbeats) {
+    if (run.poll(pool.stats().running) == run.once_count() && state->heartbeats >= kHeartbeats) {
       finished = true;
       break;
     }
@@ -193,7 +192,7 @@ void run_demo(const GlobalOptions& global) {
     std::this_thread::sleep_for(20ms);
   }
   pool.stop();
-  run.poll();
+  run.poll(0);
   if (progress) progress->finish();
 
   DemoOutcome outcome;

@@ -76,16 +76,22 @@ void add_enqueue_command(CLI::App& app, GlobalOptions& global) {
   auto a = std::make_shared<EnqueueArgs>();
   CLI::App* cmd = app.add_subcommand("enqueue", "Add a task to the queue and print its id");
   cmd->add_option("NAME", a->name, "the task's name (its handler), e.g. echo, shell, sleep")
+      ->type_name("")
       ->required();
-  cmd->add_option("ARGS_JSON", a->args, "positional arguments as a JSON array, e.g. '[2, 3]'");
-  cmd->add_option("--kwargs", a->kwargs, "keyword arguments as a JSON object");
-  cmd->add_option("--eta", a->eta, "run at this ISO-8601 instant, e.g. 2030-01-02T03:04:05Z");
-  cmd->add_option("--delay", a->delay, "run after this duration, e.g. 10s");
-  cmd->add_option("--interval", a->interval, "run again this long after each success, e.g. 1m");
+  cmd->add_option("ARGS_JSON", a->args, "positional arguments as a JSON array, e.g. '[2, 3]'")
+      ->type_name("JSON");
+  cmd->add_option("--kwargs", a->kwargs, "keyword arguments as a JSON object")->type_name("JSON");
+  cmd->add_option("--eta", a->eta, "run at this ISO-8601 instant, e.g. 2030-01-02T03:04:05Z")
+      ->type_name("ISO");
+  cmd->add_option("--delay", a->delay, "run after this duration, e.g. 10s")->type_name("DURATION");
+  cmd->add_option("--interval", a->interval, "run again this long after each success, e.g. 1m")
+      ->type_name("DURATION");
   cmd->add_option("--max-retries", a->max_retries,
-                  "retries after a failed first attempt (default: OMNIQ_DEFAULT_MAX_RETRIES)");
+                  "retries after a failed first attempt (default: OMNIQ_DEFAULT_MAX_RETRIES)")
+      ->type_name("N");
   cmd->add_option("--timeout", a->timeout,
-                  "time limit per attempt, e.g. 30s (default: OMNIQ_DEFAULT_TIMEOUT)");
+                  "time limit per attempt, e.g. 30s (default: OMNIQ_DEFAULT_TIMEOUT)")
+      ->type_name("DURATION");
   cmd->footer(
       "Examples:\n"
       "  omniq enqueue echo '[\"hello\"]'\n"

@@ -138,23 +138,27 @@ void run_list(const ListArgs& a, const GlobalOptions& global) {
 void add_query_commands(CLI::App& app, GlobalOptions& global) {
   auto id = std::make_shared<std::string>();
   CLI::App* status = app.add_subcommand("status", "Show a task: status, attempts, schedule, error");
-  status->add_option("ID", *id, "the task id printed by omniq enqueue")->required();
+  status->add_option("ID", *id, "the task id printed by omniq enqueue")->type_name("")->required();
   status->callback([id, &global] { run_status(*id, global); });
 
   auto r = std::make_shared<ResultArgs>();
   CLI::App* result = app.add_subcommand("result", "Show a task's result (or its failure)");
-  result->add_option("ID", r->id, "the task id printed by omniq enqueue")->required();
+  result->add_option("ID", r->id, "the task id printed by omniq enqueue")
+      ->type_name("")
+      ->required();
   result->add_flag("--wait", r->wait, "wait until the task has a result");
-  result->add_option("--timeout", r->timeout, "with --wait: give up after this long, e.g. 30s");
+  result->add_option("--timeout", r->timeout, "with --wait: give up after this long, e.g. 30s")
+      ->type_name("DURATION");
   result->footer("Exit code 1 when there is no result (yet, or within --timeout).");
   result->callback([r, &global] { run_result(*r, global); });
 
   auto l = std::make_shared<ListArgs>();
   CLI::App* list = app.add_subcommand("list", "List tasks, oldest first");
   list->add_option("--status", l->status,
-                   "only this status: pending, running, success, failed, retrying, cancelled");
-  list->add_option("--func", l->func, "only tasks with this name");
-  list->add_option("--limit", l->limit, "at most this many")->capture_default_str();
+                   "only this status: pending, running, success, failed, retrying, cancelled")
+      ->type_name("STATUS");
+  list->add_option("--func", l->func, "only tasks with this name")->type_name("NAME");
+  list->add_option("--limit", l->limit, "at most this many")->type_name("N")->capture_default_str();
   list->callback([l, &global] { run_list(*l, global); });
 
   add_admin_commands(app, global);

@@ -131,16 +131,20 @@ void add_worker_command(CLI::App& app, GlobalOptions& global) {
   auto a = std::make_shared<WorkerArgs>();
   CLI::App* cmd = app.add_subcommand("worker", "Run tasks until SIGINT or SIGTERM");
   cmd->add_option("--concurrency,-c", a->concurrency, "tasks run at once, 1-1024")
+      ->type_name("N")
       ->capture_default_str();
   cmd->add_option("--poll-interval", a->poll_interval,
                   "how often an idle worker re-checks the store, e.g. 500ms")
+      ->type_name("DURATION")
       ->capture_default_str();
   cmd->add_option("--shutdown-grace", a->shutdown_grace,
                   "on SIGINT/SIGTERM, how long running tasks may finish before being stopped")
+      ->type_name("DURATION")
       ->capture_default_str();
   cmd->add_option("--plugin", a->plugins,
                   "shared library exporting extern \"C\" void omniq_register(omniq::Registry&); "
-                  "repeatable");
+                  "repeatable")
+      ->type_name("LIB.so");
   cmd->footer(
       "Built-in tasks:\n"
       "  echo  ARGS...            returns its arguments\n"

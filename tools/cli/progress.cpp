@@ -8,7 +8,7 @@
 namespace omniq::cli {
 
 namespace {
-constexpr std::size_t kBarWidth = 30;
+constexpr std::size_t kBarWidth = 24;
 }
 
 bool stdout_is_terminal() {
