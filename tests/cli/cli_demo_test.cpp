@@ -34,7 +34,7 @@ TEST(CliDemo, RunsInAPipeAndItsSummaryMatchesTheStore) {
   EXPECT_TRUE(std::filesystem::exists(dir / "omniq.db"));
   EXPECT_EQ(first.out.find('\r'), std::string::npos) << "redraws in a pipe";
   EXPECT_THAT(first.out, HasSubstr("retry"));
-  EXPECT_THAT(first.out, HasSubstr("Permanent failure"));
+  EXPECT_THAT(first.out, HasSubstr("Failed for good after 3 attempts"));
   EXPECT_THAT(first.out, HasSubstr("error_type"));
   EXPECT_THAT(first.out, HasSubstr("retry_count"));
 

@@ -63,6 +63,10 @@ void run_enqueue(const EnqueueArgs& a, const GlobalOptions& global) {
   Settings settings = global.settings();
   auto queue = open_queue(settings);
   std::string id = queue->oq.enqueue(a.name, std::move(args), std::move(options));
+  if (settings.backend == Backend::memory) {
+    std::cerr << "omniq: note: the memory store lives only as long as this process; the task is "
+                 "gone when it exits (use --backend sqlite or file to keep it)\n";
+  }
   if (global.json) {
     print_json(std::cout, Value{{"id", id}});
   } else {

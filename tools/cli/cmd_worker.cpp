@@ -90,6 +90,10 @@ void run_worker(const WorkerArgs& a, const GlobalOptions& global) {
   for (const std::string& path : a.plugins) load_plugin(path, registry);
   std::vector<std::string> names = registry.names();
 
+  if (settings.backend == Backend::memory) {
+    std::cerr << "omniq worker: note: the memory store lives in this process only; tasks "
+                 "enqueued by other omniq commands are not seen (use --backend sqlite or file)\n";
+  }
   auto queue = open_queue(settings);
   WorkerPool pool = queue->oq.worker(std::move(registry), options);
   pool.start();
@@ -155,7 +159,8 @@ void add_worker_command(CLI::App& app, GlobalOptions& global) {
       "                           /bin/sh -c ARGV[0]; {\"cwd\": DIR}); result: exit_code and the\n"
       "                           last 4 KiB of stdout/stderr; non-zero exit fails the attempt;\n"
       "                           on timeout the child's process group is killed\n"
-      "A plugin that cannot be loaded, or lacks omniq_register, is bad usage (exit code 2).");
+      "A plugin that cannot be loaded, or lacks omniq_register, is bad usage (exit code 2).\n"
+      "With --json the worker prints one JSON object per line (started, stopping, stopped).");
   cmd->callback([a, &global] { run_worker(*a, global); });
 }
 

@@ -67,8 +67,9 @@ void print_demo_summary(std::ostream& out, const DemoOutcome& o) {
 
   if (const Task* f = permanent_failure(o); f && f->error) {
     const TaskError& e = *f->error;
-    out << "\nPermanent failure: " << f->func_path << " " << compact_json(f->args) << " (task "
-        << f->id << ")\n";
+    out << "\nFailed for good after " << f->attempts << " attempts (max_retries " << f->max_retries
+        << "): " << f->func_path << " " << compact_json(f->args) << "\n  task " << f->id
+        << ", its TaskError:\n";
     Table error;
     error.add_row({"error_type", e.error_type});
     error.add_row({"message", e.message});
