@@ -12,8 +12,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
 
 #include "omniq/logging.hpp"
 #include "sqlite_codec.hpp"
@@ -38,6 +41,26 @@ const char* synchronous_pragma(Durability d) {
   return "PRAGMA synchronous = FULL";
 }
 
+// Switches the database to WAL and returns the journal mode in force. A new
+// file being switched by two processes at once makes SQLite return
+// SQLITE_BUSY at once, without calling the busy handler: retry within the
+// busy timeout.
+std::string enable_wal(SqliteDb& db, Duration busy_timeout) {
+  constexpr int kBusy = 5, kLocked = 6;  // SQLITE_BUSY, SQLITE_LOCKED
+  auto until = std::chrono::steady_clock::now() + busy_timeout;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return db.query_text("PRAGMA journal_mode = WAL");
+    } catch (const SqliteError& e) {
+      int primary = e.code() & 0xff;
+      if ((primary != kBusy && primary != kLocked) || std::chrono::steady_clock::now() >= until) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, 10)));
+  }
+}
+
 }  // namespace
 
 struct SQLiteStorage::Impl {
@@ -54,7 +77,7 @@ struct SQLiteStorage::Impl {
     }
     write = std::make_unique<Connection>(options.path, options.busy_timeout);
     SqliteDb& db = write->db;
-    std::string mode = db.query_text("PRAGMA journal_mode = WAL");
+    std::string mode = enable_wal(db, options.busy_timeout);
     if (!db.in_memory() && mode != "wal") {
       logger()->warn(
           "SQLite database \"{}\" cannot use WAL (journal_mode is {}); readers will "

@@ -1,9 +1,167 @@
+// omniq worker [--concurrency N] [--poll-interval D] [--shutdown-grace D] [--plugin LIB.so ...]
+//
+// Runs tasks until SIGINT or SIGTERM, then stops gracefully: claimed tasks not
+// yet started are given back at once, running ones get --shutdown-grace to
+// finish, then their stop tokens fire (a stopped task is given back to the
+// queue, so another worker runs it again). A second signal exits at once; the
+// leases of tasks still running then expire and another worker recovers them.
+//
+// Signals are blocked in every thread and taken with sigwait on the main
+// thread, so nothing runs in a signal handler.
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "arguments.hpp"
+#include "builtin_tasks.hpp"
 #include "commands.hpp"
+#include "output.hpp"
+#include "plugins.hpp"
 
 namespace omniq::cli {
 
-void add_worker_command(CLI::App& app, GlobalOptions&) {
-  app.add_subcommand("worker", "(being written)");
+namespace {
+
+struct WorkerArgs {
+  std::string concurrency = "4";
+  std::string poll_interval = "1s";
+  std::string shutdown_grace = "10s";
+  std::vector<std::string> plugins;
+};
+
+// SIGINT and SIGTERM, blocked in this thread and every thread it starts.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  }
+  // Waits for one of them; returns its number.
+  int wait() const {
+    int sig = 0;
+    while (::sigwait(&set_, &sig) != 0) {
+    }
+    return sig;
+  }
+  // After the first signal: a second one ends the process at once.
+  void exit_on_next() const {
+    std::thread([this] {
+      int sig = wait();
+      const char msg[] = "omniq worker: second signal, exiting without waiting for tasks\n";
+      [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+      ::_exit(128 + sig);
+    }).detach();
+  }
+
+ private:
+  sigset_t set_;
+};
+
+WorkerOptions worker_options(const WorkerArgs& a) {
+  WorkerOptions o;
+  o.concurrency = static_cast<std::size_t>(parse_int_arg("--concurrency", a.concurrency, 1, 1024));
+  o.poll_interval = parse_duration_arg("--poll-interval", a.poll_interval);
+  if (o.poll_interval.count() <= 0) throw UsageError("--poll-interval must be more than 0");
+  o.shutdown_grace = parse_duration_arg("--shutdown-grace", a.shutdown_grace);
+  return o;
+}
+
+void print_event(const GlobalOptions& global, const Value& json, const std::string& text) {
+  if (global.json) {
+    std::cout << json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  } else {
+    std::cout << "omniq worker: " << text << std::endl;
+  }
+}
+
+void run_worker(const WorkerArgs& a, const GlobalOptions& global) {
+  static StopSignals signals;  // first, before any thread exists; lives past detached waiters
+  WorkerOptions options = worker_options(a);
+  Settings settings = global.settings();
+
+  Registry registry;
+  register_builtin_tasks(registry);
+  for (const std::string& path : a.plugins) load_plugin(path, registry);
+  std::vector<std::string> names = registry.names();
+
+  if (settings.backend == Backend::memory) {
+    std::cerr << "omniq worker: note: the memory store lives in this process only; tasks "
+                 "enqueued by other omniq commands are not seen (use --backend sqlite or file)\n";
+  }
+  auto queue = open_queue(settings);
+  WorkerPool pool = queue->oq.worker(std::move(registry), options);
+  pool.start();
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  print_event(global,
+              {{"event", "started"},
+               {"pid", ::getpid()},
+               {"store", describe_store(settings)},
+               {"concurrency", options.concurrency},
+               {"tasks", names}},
+              "pid " + std::to_string(::getpid()) + ", " + describe_store(settings) +
+                  ", concurrency " + std::to_string(options.concurrency) + "; tasks: " + list +
+                  ". Stop with Ctrl-C or SIGTERM.");
+
+  int sig = signals.wait();
+  signals.exit_on_next();
+  std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+  print_event(global, {{"event", "stopping"}, {"signal", name}},
+              "received " + name + ": stopping; running tasks get up to " +
+                  format_age(options.shutdown_grace) + " to finish (signal again to exit now)");
+  pool.stop();
+  WorkerStats s = pool.stats();
+  print_event(global,
+              {{"event", "stopped"},
+               {"claimed", s.claimed},
+               {"succeeded", s.succeeded},
+               {"failed", s.failed},
+               {"cancelled", s.cancelled},
+               {"lost", s.lost}},
+              "stopped: claimed " + std::to_string(s.claimed) + ", succeeded " +
+                  std::to_string(s.succeeded) + ", failed attempts " + std::to_string(s.failed) +
+                  ", cancelled " + std::to_string(s.cancelled));
+}
+
+}  // namespace
+
+void add_worker_command(CLI::App& app, GlobalOptions& global) {
+  auto a = std::make_shared<WorkerArgs>();
+  CLI::App* cmd = app.add_subcommand("worker", "Run tasks until SIGINT or SIGTERM");
+  cmd->add_option("--concurrency,-c", a->concurrency, "tasks run at once, 1-1024")
+      ->type_name("N")
+      ->capture_default_str();
+  cmd->add_option("--poll-interval", a->poll_interval,
+                  "how often an idle worker re-checks the store, e.g. 500ms")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  cmd->add_option("--shutdown-grace", a->shutdown_grace,
+                  "on SIGINT/SIGTERM, how long running tasks may finish before being stopped")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  cmd->add_option("--plugin", a->plugins,
+                  "shared library exporting extern \"C\" void omniq_register(omniq::Registry&); "
+                  "repeatable")
+      ->type_name("LIB.so");
+  cmd->footer(
+      "Built-in tasks:\n"
+      "  echo  ARGS...            returns its arguments\n"
+      "  sleep [SECONDS]          sleeps (default 1), stops early on timeout/cancel/shutdown\n"
+      "  fail  [MESSAGE [COUNT]]  fails; with COUNT fails COUNT attempts then succeeds;\n"
+      "                           kwargs {\"permanent\": true} fails without retries\n"
+      "  shell ARGV...            runs a program without a shell (kwargs {\"shell\": true} runs\n"
+      "                           /bin/sh -c ARGV[0]; {\"cwd\": DIR}); result: exit_code and the\n"
+      "                           last 4 KiB of stdout/stderr; non-zero exit fails the attempt;\n"
+      "                           on timeout the child's process group is killed\n"
+      "A plugin that cannot be loaded, or lacks omniq_register, is bad usage (exit code 2).\n"
+      "With --json the worker prints one JSON object per line (started, stopping, stopped).");
+  cmd->callback([a, &global] { run_worker(*a, global); });
 }
 
 }  // namespace omniq::cli

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "omniq/settings.hpp"
@@ -22,6 +23,12 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by a command that has reported a failure itself (exit code 1); an
+// empty message prints nothing more.
+struct CommandFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct GlobalOptions {
   std::optional<std::string> backend;   // --backend
   std::optional<std::string> db;        // --db
@@ -34,8 +41,10 @@ struct GlobalOptions {
 
 void add_enqueue_command(CLI::App& app, GlobalOptions& global);
 void add_worker_command(CLI::App& app, GlobalOptions& global);
-void add_query_commands(CLI::App& app,
-                        GlobalOptions& global);  // status, result, list, cancel, purge, stats
+// status, result, list; then add_admin_commands.
+void add_query_commands(CLI::App& app, GlobalOptions& global);
+// cancel, purge, stats.
+void add_admin_commands(CLI::App& app, GlobalOptions& global);
 void add_demo_command(CLI::App& app, GlobalOptions& global);
 void add_bench_command(CLI::App& app, GlobalOptions& global);
 

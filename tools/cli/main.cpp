@@ -27,6 +27,12 @@ int main(int argc, char** argv) {
   CLI::App app{"omniq: a background task queue with no server to run"};
   app.set_version_flag("--version", omniq::kVersion);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
+  app.footer(
+      "Durations: 500ms, 10s, 5m, 2h, 7d or a number of seconds.\n"
+      "Environment: OMNIQ_BACKEND, OMNIQ_DB_URL, OMNIQ_BASE_DIR, OMNIQ_LOG_LEVEL, ... "
+      "(flags win).\n"
+      "Exit codes: 0 success, 1 failure at run time, 2 bad usage.");
   GlobalOptions global;
   app.add_option("--backend", global.backend,
                  "sqlite, file or memory (default: OMNIQ_BACKEND or sqlite)");
@@ -47,6 +53,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    std::vector<std::string> rest = app.remaining();
+    if (app.get_subcommands().empty() && !rest.empty()) {
+      std::string names;
+      for (const CLI::App* sub : app.get_subcommands({})) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      std::cerr << "omniq: unknown subcommand \"" << rest.front()
+                << "\"; expected one of: " << names << "\nRun with --help for more information.\n";
+      return kExitUsage;
+    }
     app.exit(e);
     return kExitUsage;
   } catch (const UsageError& e) {
@@ -55,6 +71,12 @@ int main(int argc, char** argv) {
   } catch (const omniq::ConfigError& e) {
     std::cerr << "omniq: " << e.what() << "\n";
     return kExitUsage;
+  } catch (const omniq::ValidationError& e) {
+    std::cerr << "omniq: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const CommandFailed& e) {
+    if (*e.what() != '\0') std::cerr << "omniq: " << e.what() << "\n";
+    return kExitFailure;
   } catch (const std::exception& e) {
     std::cerr << "omniq: " << e.what() << "\n";
     return kExitFailure;
