@@ -16,7 +16,7 @@ define configure_and_build
 endef
 
 run:
-	$(call configure_and_build,-DOMNIQ_BUILD_CLI=ON)
+	$(call configure_and_build,-DOMNIQ_BUILD_CLI=ON -DOMNIQ_BUILD_TESTS=OFF -DOMNIQ_BUILD_EXAMPLES=OFF)
 	$(BUILD_DIR)/tools/cli/omniq demo
 
 test:
