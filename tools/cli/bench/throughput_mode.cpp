@@ -1,0 +1,110 @@
+// `omniq bench --mode throughput`: N single enqueues (from P producer
+// threads), N more in enqueue_many batches into a second store, then a pool
+// of C workers drains that store; each phase timed on its own.
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "bench_options.hpp"
+#include "bench_store.hpp"
+#include "drain_run.hpp"
+#include "measure.hpp"
+#include "progress.hpp"
+
+namespace omniq::cli::bench {
+namespace {
+
+// N single enqueue() calls through the blocking façade, from o.producers
+// threads at once (their calls are group-committed). Returns seconds.
+double time_single_enqueues(const BenchOptions& o, OmniQ& oq, std::size_t n,
+                            const std::string& payload, Progress& progress) {
+  std::atomic<std::size_t> done{0};
+  std::exception_ptr error;
+  std::mutex error_mu;
+  progress.begin("enqueue (single)", n, done);
+  auto start = SteadyClock::now();
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < o.producers; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        for (std::size_t i = w; i < n; i += o.producers) {
+          oq.enqueue(kNoopTask, task_args(i, 0, payload));
+          done.fetch_add(1, std::memory_order_relaxed);
+        }
+      } catch (...) {
+        std::lock_guard lock(error_mu);
+        error = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  double secs = seconds_since(start);
+  progress.end();
+  if (error) std::rethrow_exception(error);
+  return secs;
+}
+
+// N tasks through enqueue_many in batches of o.batch (task creation
+// included, as an application pays for it too). Returns seconds.
+double time_enqueue_many(const BenchOptions& o, OmniQ& oq, std::size_t n,
+                         const std::string& payload, Progress& progress) {
+  std::atomic<std::size_t> done{0};
+  progress.begin("enqueue_many", n, done);
+  auto start = SteadyClock::now();
+  for (std::size_t i = 0; i < n; i += o.batch) {
+    std::size_t end = std::min(n, i + o.batch);
+    std::vector<Task> tasks;
+    tasks.reserve(end - i);
+    for (std::size_t j = i; j < end; ++j) {
+      tasks.push_back(oq.make_task(kNoopTask, task_args(j, 0, payload)));
+    }
+    oq.enqueue_many(std::move(tasks));
+    done.store(end, std::memory_order_relaxed);
+  }
+  double secs = seconds_since(start);
+  progress.end();
+  return secs;
+}
+
+}  // namespace
+
+Json run_throughput(const BenchOptions& o, const ScratchDir& dir) {
+  Json r = report_header(o);
+  Progress progress(o.progress);
+  const std::string payload(o.payload, 'x');
+  const std::size_t singles = o.single_tasks > 0 ? o.single_tasks : o.tasks;
+  if (o.backend != Backend::memory) r["fsync_ms"] = fsync_ms(dir.path());
+
+  {  // single enqueues, in a store of their own
+    Settings s = store_settings(o, dir.path(), "singles", o.durability);
+    OmniQ oq(open_store(s), s);
+    double secs = time_single_enqueues(o, oq, singles, payload, progress);
+    r["single_tasks"] = singles;
+    r["enqueue_per_s"] = rounded(per_second(singles, secs));
+  }
+  dir.remove(store_file_name(o.backend, "singles"));
+
+  Settings s = store_settings(o, dir.path(), "main", o.durability);
+  OmniQ oq(open_store(s), s);
+  double many_secs = time_enqueue_many(o, oq, o.tasks, payload, progress);
+  r["enqueue_many_per_s"] = rounded(per_second(o.tasks, many_secs));
+
+  DrainRun run(oq, noop_registry(o.handler), worker_options(o));
+  progress.begin("drain", o.tasks, run.finished());
+  run.start();
+  double drain_secs = run.wait_for(o.tasks);
+  progress.end();
+  run.stop();
+  WorkerStats ws = run.stats();
+  r["drain_per_s"] = rounded(per_second(o.tasks, drain_secs));
+  r["drain_seconds"] = rounded(drain_secs);
+  r["succeeded"] = ws.succeeded;
+  r["failed"] = ws.failed;
+  r["peak_rss_mb"] = rounded(peak_rss_mb());
+  return r;
+}
+
+}  // namespace omniq::cli::bench
