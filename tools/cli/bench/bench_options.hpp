@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "omniq/async_worker_pool.hpp"
 #include "omniq/settings.hpp"
 
 namespace omniq::cli::bench {
@@ -25,16 +26,16 @@ struct BenchOptions {
   Durability durability = Durability::full;
   Mode mode = Mode::throughput;
   HandlerKind handler = HandlerKind::sync;
-  std::size_t tasks = 10000;         // throughput: tasks per phase
-  std::size_t single_tasks = 0;      // throughput: single enqueues (0 = tasks)
-  std::size_t concurrency = 4;       // worker pool concurrency
-  std::size_t prefetch = 64;         // worker pool prefetch
-  std::size_t payload = 100;         // bytes of argument per task
-  std::size_t producers = 1;         // threads doing single enqueues
-  std::size_t batch = 100;           // tasks per enqueue_many call
-  bool raw_sqlite_baseline = false;  // --baseline raw-sqlite
-  std::string dir;                   // where stores go; empty = a fresh temp dir
-  bool keep = false;                 // keep the stores afterwards
+  std::size_t tasks = 10000;                        // throughput: tasks per phase
+  std::size_t single_tasks = 0;                     // throughput: single enqueues (0 = tasks)
+  std::size_t concurrency = 4;                      // worker pool concurrency
+  std::size_t prefetch = WorkerOptions{}.prefetch;  // worker pool prefetch
+  std::size_t payload = 100;                        // bytes of argument per task
+  std::size_t producers = 1;                        // threads doing single enqueues
+  std::size_t batch = 100;                          // tasks per enqueue_many call
+  bool raw_sqlite_baseline = false;                 // --baseline raw-sqlite
+  std::string dir;                                  // where stores go; empty = a fresh temp dir
+  bool keep = false;                                // keep the stores afterwards
   bool json = false;
   bool progress = false;  // a progress display on stderr (a terminal)
   // latency
