@@ -22,17 +22,22 @@ struct SyncThreads::State {
   std::atomic<std::size_t> queued{0};  // jobs.size(), readable without the lock
   std::atomic<bool> stopping{false};
 
+  std::atomic<bool> spinning{false};  // one idle thread at a time watches awake
+
   // In a stream of short jobs the next one usually arrives within
-  // microseconds of the last: a thread that waits for it awake (yielding, so
-  // the thread that posts it can run) takes it without a sleep, and the post
-  // finds nobody to wake (no futex call, no context switch).
-  void spin_for_job() const {
+  // microseconds of the last: one idle thread waits for it awake (yielding,
+  // so the thread that posts it can run) and takes it without a sleep, and
+  // the post finds nobody to wake (no futex call, no context switch). The
+  // other idle threads sleep, so idle CPU use stays bounded.
+  void spin_for_job() {
+    if (spinning.exchange(true, std::memory_order_acquire)) return;
     for (int i = 0; i < kSpinYields; ++i) {
       if (queued.load(std::memory_order_relaxed) > 0 || stopping.load(std::memory_order_relaxed)) {
-        return;
+        break;
       }
       std::this_thread::yield();
     }
+    spinning.store(false, std::memory_order_release);
   }
 
   static void serve(std::shared_ptr<State> self) {
