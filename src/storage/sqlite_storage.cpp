@@ -174,6 +174,29 @@ std::vector<bool> SQLiteStorage::finish_many(std::span<const Outcome> outcomes) 
   return applied;
 }
 
+FinishAndClaim SQLiteStorage::finish_and_dequeue(std::span<const Outcome> outcomes, Timestamp now,
+                                                 std::size_t n, Duration lease) {
+  if (outcomes.empty() || n == 0) return Storage::finish_and_dequeue(outcomes, now, n, lease);
+  {
+    auto life = impl_->enter();
+    for (const Outcome& o : outcomes) check_outcome(o);
+    std::vector<EncodedOutcome> encoded;
+    encoded.reserve(outcomes.size());
+    for (const Outcome& o : outcomes) encoded.push_back(encode_outcome(o));
+    FinishAndClaim r;
+    try {
+      impl_->queue->run([&] {
+        r.applied = impl_->writer->finish(encoded);
+        r.claimed = impl_->writer->claim(now, n, lease);
+      });
+      return r;
+    } catch (const std::exception&) {
+      // Nothing was committed. Done apart below, each part reports its own error.
+    }
+  }
+  return Storage::finish_and_dequeue(outcomes, now, n, lease);
+}
+
 void SQLiteStorage::reschedule(std::string_view id, Timestamp new_eta) {
   auto life = impl_->enter();
   validate_id(id);
