@@ -42,6 +42,10 @@ void AsyncStorage::enqueue_async(Task task,
   impl_->enqueues.submit(std::move(task), std::move(done));
 }
 
+std::string AsyncStorage::enqueue_blocking(Task task) {
+  return impl_->enqueues.submit_wait(std::move(task));
+}
+
 void AsyncStorage::finish_async(Outcome outcome,
                                 std::function<void(std::exception_ptr, bool)> done) {
   impl_->finishes.finish(std::move(outcome), std::move(done));

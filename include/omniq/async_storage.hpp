@@ -63,6 +63,12 @@ class AsyncStorage {
   // group of finish() calls, in one durable step when there are any.
   asio::awaitable<Claimed> claim(Timestamp now, std::size_t n, Duration lease);
 
+  // enqueue() for blocking code: the calling thread waits, and applies the
+  // group itself when no group commit is under way (so a lone caller pays no
+  // hand-off to a storage thread). REQUIRES: not called on an event loop
+  // thread that storage callbacks need. Throws what enqueue() would.
+  std::string enqueue_blocking(Task task);
+
   // Callback forms of the above for callers that do not wait; `done` runs on a
   // storage thread.
   void enqueue_async(Task task, std::function<void(std::exception_ptr, std::string)> done);
