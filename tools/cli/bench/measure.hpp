@@ -29,6 +29,11 @@ double per_second(std::size_t n, double seconds);
 // machine can put into a task for its handler to compare with.
 std::int64_t realtime_ns();
 
+// CPU time (user + system, all threads) this process has used, in seconds:
+// a figure per task that the other load on a shared machine disturbs far
+// less than a rate.
+double process_cpu_seconds();
+
 // The most memory this process has held (getrusage ru_maxrss), in MiB.
 double peak_rss_mb();
 // The memory this process holds now (/proc/self/statm), in MiB.

@@ -9,6 +9,7 @@
 //                   RETURNING, then per row UPDATE to SUCCESS + INSERT result
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -147,6 +148,7 @@ std::string now_text() {
 // Inserts o.tasks rows, o.batch per transaction, then drains them.
 void measure_queue(const BenchOptions& o, RawDb& db, const std::string& payload, Json& r) {
   auto start = SteadyClock::now();
+  double cpu = process_cpu_seconds();
   for (std::size_t i = 0; i < o.tasks; i += o.batch) {
     std::string now = now_text();
     db.exec("BEGIN IMMEDIATE");
@@ -154,13 +156,18 @@ void measure_queue(const BenchOptions& o, RawDb& db, const std::string& payload,
     db.exec("COMMIT");
   }
   double insert_rate = rounded(per_second(o.tasks, seconds_since(start)));
+  double insert_cpu = rounded((process_cpu_seconds() - cpu) * 1e6 / static_cast<double>(o.tasks));
   r["enqueue_per_s"] = insert_rate;  // the insert phase, batched as the loop is
   r["enqueue_many_per_s"] = insert_rate;
+  r["enqueue_many_cpu_us_per_task"] = insert_cpu;
 
   start = SteadyClock::now();
+  cpu = process_cpu_seconds();
   std::size_t drained = 0;
   while (std::size_t n = db.claim_and_complete(o.batch)) drained += n;
   r["drain_per_s"] = rounded(per_second(drained, seconds_since(start)));
+  r["drain_cpu_us_per_task"] = rounded((process_cpu_seconds() - cpu) * 1e6 /
+                                       static_cast<double>(std::max<std::size_t>(drained, 1)));
   r["drained"] = drained;
 }
 

@@ -89,18 +89,24 @@ Json run_throughput(const BenchOptions& o, const ScratchDir& dir) {
 
   Settings s = store_settings(o, dir.path(), "main", o.durability);
   OmniQ oq(open_store(s), s);
+  double cpu_many = process_cpu_seconds();
   double many_secs = time_enqueue_many(o, oq, o.tasks, payload, progress);
+  cpu_many = process_cpu_seconds() - cpu_many;
   r["enqueue_many_per_s"] = rounded(per_second(o.tasks, many_secs));
+  r["enqueue_many_cpu_us_per_task"] = rounded(cpu_many * 1e6 / static_cast<double>(o.tasks));
 
   DrainRun run(oq, noop_registry(o.handler), worker_options(o));
   progress.begin("drain", o.tasks, run.finished());
+  double cpu = process_cpu_seconds();
   run.start();
   double drain_secs = run.wait_for(o.tasks);
+  cpu = process_cpu_seconds() - cpu;
   progress.end();
   run.stop();
   WorkerStats ws = run.stats();
   r["drain_per_s"] = rounded(per_second(o.tasks, drain_secs));
   r["drain_seconds"] = rounded(drain_secs);
+  r["drain_cpu_us_per_task"] = rounded(cpu * 1e6 / static_cast<double>(o.tasks));
   r["succeeded"] = ws.succeeded;
   r["failed"] = ws.failed;
   r["peak_rss_mb"] = rounded(peak_rss_mb());
