@@ -58,6 +58,62 @@ void bind_seconds(SqliteStatement& s, int index, const std::optional<Duration>& 
   }
 }
 
+// The common row (kwargs and schedule empty, no error, column types as omniq
+// writes them) read straight into a Task; nullopt for anything else, which
+// read_task then reads through task_from_value with its full checks and
+// messages. Accepts only what that path accepts, with the same result.
+std::optional<Task> read_plain_task(const SqliteStatement& s) {
+  using namespace sql;
+  auto is = [&](int column, ColumnType t) { return s.type(column) == t; };
+  auto text_or_null = [&](int column) {
+    return is(column, ColumnType::text) || is(column, ColumnType::null);
+  };
+  if (!is(kId, ColumnType::text) || !is(kFuncPath, ColumnType::text) ||
+      !is(kArgs, ColumnType::text) || !is(kKwargs, ColumnType::text) ||
+      !is(kStatus, ColumnType::text) || !is(kSchedule, ColumnType::text) ||
+      !is(kMaxRetries, ColumnType::integer) || !is(kAttempts, ColumnType::integer) ||
+      !is(kCreatedAt, ColumnType::text) || !is(kUpdatedAt, ColumnType::text) ||
+      !is(kError, ColumnType::null) || !text_or_null(kLastAttemptAt) ||
+      !text_or_null(kLeaseExpiresAt) ||
+      !(is(kTimeout, ColumnType::integer) || is(kTimeout, ColumnType::null))) {
+    return std::nullopt;
+  }
+  if (s.text_view(kKwargs) != "{}" || s.text_view(kSchedule) != "{}") return std::nullopt;
+  auto counted = [&](int column) -> std::optional<int> {
+    std::int64_t n = s.integer(column);
+    if (n < 0 || n > 1'000'000'000) return std::nullopt;
+    return static_cast<int>(n);
+  };
+  auto max_retries = counted(kMaxRetries);
+  auto attempts = counted(kAttempts);
+  auto status = parse_status(s.text_view(kStatus));
+  if (!max_retries || !attempts || !status) return std::nullopt;
+  Task t;
+  t.id = s.text(kId);
+  if (!is_valid_id(t.id)) return std::nullopt;
+  try {
+    t.args = json().decode(s.text_view(kArgs));
+    t.created_at = parse_time(s.text_view(kCreatedAt));
+    t.updated_at = parse_time(s.text_view(kUpdatedAt));
+    if (!s.is_null(kLastAttemptAt)) t.last_attempt_at = parse_time(s.text_view(kLastAttemptAt));
+    if (!s.is_null(kLeaseExpiresAt)) t.lease_expires_at = parse_time(s.text_view(kLeaseExpiresAt));
+  } catch (const SerializationError&) {
+    return std::nullopt;
+  }
+  if (!t.args.is_array()) return std::nullopt;
+  if (!s.is_null(kTimeout)) {
+    std::int64_t seconds = s.integer(kTimeout);
+    if (seconds < 0 || seconds > 3'200'000'000) return std::nullopt;
+    t.timeout = std::chrono::seconds(seconds);
+  }
+  t.func_path = s.text(kFuncPath);
+  t.kwargs = Value::object();
+  t.status = *status;
+  t.max_retries = *max_retries;
+  t.attempts = *attempts;
+  return t;
+}
+
 }  // namespace
 
 std::string encode_error(const TaskError& e) {
@@ -134,6 +190,7 @@ void bind_result(SqliteStatement& s, const EncodedResult& row) {
 }
 
 Task read_task(const SqliteStatement& s) {
+  if (auto plain = read_plain_task(s)) return std::move(*plain);
   using namespace sql;
   Value v = Value::object();
   v["id"] = scalar_column(s, kId);

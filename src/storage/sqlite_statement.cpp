@@ -91,6 +91,13 @@ std::string SqliteStatement::text(int column) const {
                      static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
+std::string_view SqliteStatement::text_view(int column) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, column);
+  if (p == nullptr) return {};
+  return std::string_view(reinterpret_cast<const char*>(p),
+                          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
 std::optional<std::string> SqliteStatement::opt_text(int column) const {
   if (is_null(column)) return std::nullopt;
   return text(column);

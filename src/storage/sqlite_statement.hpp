@@ -50,6 +50,8 @@ class SqliteStatement {
   std::int64_t integer(int column) const;
   double real(int column) const;
   std::string text(int column) const;
+  // The column's text without a copy, valid until the next step or reset.
+  std::string_view text_view(int column) const;
   std::optional<std::string> opt_text(int column) const;
 
   std::string_view sql() const;
