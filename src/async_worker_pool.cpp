@@ -84,7 +84,9 @@ class AsyncWorkerPool::Impl : public std::enable_shared_from_this<Impl> {
   asio::awaitable<void> heartbeat_loop();
   asio::awaitable<void> maintenance_loop();
   asio::awaitable<void> shut_down();
-  asio::awaitable<void> run_task(Task task, std::shared_ptr<Attempt> attempt);
+  // `unhandled` is the task when no handler is registered for it (attempt is
+  // null); otherwise the attempt holds the task.
+  asio::awaitable<void> run_task(Task unhandled, std::shared_ptr<Attempt> attempt);
   asio::awaitable<void> record(const Task& task, AttemptResult r);
   asio::awaitable<void> idle_wait(std::uint64_t seen_changes);
   void start_buffered();
@@ -150,6 +152,7 @@ asio::awaitable<void> AsyncWorkerPool::Impl::run() {
   std::weak_ptr<Impl> weak = shared_from_this();
   // The listener holds nothing tied to the event loop: it may outlive it.
   listener_ = queue_->listen([weak](AsyncTaskQueue::Event e, const std::string& id) {
+    if (e == AsyncTaskQueue::Event::finished) return;  // nothing for the pool to do
     auto self = weak.lock();
     if (!self) return;
     asio::post(self->strand_, [self, e, id] {
@@ -251,8 +254,11 @@ void AsyncWorkerPool::Impl::start_buffered() {
     auto self = shared_from_this();
     std::shared_ptr<Attempt> attempt;
     if (auto handler = registry_.find(t.func_path)) {
-      attempt = std::make_shared<Attempt>(t, std::move(handler), strand_, opt_.timeout_grace);
-      running_.emplace(t.id, attempt);
+      std::string id = t.id;
+      // The attempt keeps the task; run_task reads it from there.
+      attempt =
+          std::make_shared<Attempt>(std::move(t), std::move(handler), strand_, opt_.timeout_grace);
+      running_.emplace(std::move(id), attempt);
       count([&](WorkerStats& s) { s.running = running_.size(); });
     }
     pacer_.started();
@@ -266,7 +272,9 @@ void AsyncWorkerPool::Impl::start_buffered() {
   if (running_.size() < opt_.concurrency && buffer_.empty()) pacer_.starving();
 }
 
-asio::awaitable<void> AsyncWorkerPool::Impl::run_task(Task task, std::shared_ptr<Attempt> attempt) {
+asio::awaitable<void> AsyncWorkerPool::Impl::run_task(Task unhandled,
+                                                      std::shared_ptr<Attempt> attempt) {
+  const Task& task = attempt ? attempt->task() : unhandled;
   AttemptResult r;
   if (!attempt) {
     r.kind = AttemptResult::Kind::failure;
