@@ -160,33 +160,33 @@ EncodedResult encode_result(std::string_view task_id, const TaskResult& r) {
 }
 
 void bind_task(SqliteStatement& s, const EncodedTask& row) {
-  s.bind(1, row.id);
-  s.bind(2, row.func_path);
-  s.bind(3, row.args);
-  s.bind(4, row.kwargs);
-  s.bind(5, row.status);
-  s.bind(6, row.schedule);
-  s.bind(7, row.eta);
+  s.bind_ref(1, row.id);
+  s.bind_ref(2, row.func_path);
+  s.bind_ref(3, row.args);
+  s.bind_ref(4, row.kwargs);
+  s.bind_ref(5, row.status);
+  s.bind_ref(6, row.schedule);
+  s.bind_ref(7, row.eta);
   s.bind(8, row.max_retries);
   bind_seconds(s, 9, row.timeout);
   s.bind(10, row.attempts);
-  s.bind(11, row.created_at);
-  s.bind(12, row.updated_at);
-  s.bind(13, row.last_attempt_at);
-  s.bind(14, row.error);
-  s.bind(15, row.lease_expires_at);
+  s.bind_ref(11, row.created_at);
+  s.bind_ref(12, row.updated_at);
+  s.bind_ref(13, row.last_attempt_at);
+  s.bind_ref(14, row.error);
+  s.bind_ref(15, row.lease_expires_at);
   s.bind(16, std::int64_t{0});
 }
 
 void bind_result(SqliteStatement& s, const EncodedResult& row) {
-  s.bind(1, row.task_id);
-  s.bind(2, row.status);
-  s.bind(3, row.result);
-  s.bind(4, row.error);
-  s.bind(5, row.finished_at);
+  s.bind_ref(1, row.task_id);
+  s.bind_ref(2, row.status);
+  s.bind_ref(3, row.result);
+  s.bind_ref(4, row.error);
+  s.bind_ref(5, row.finished_at);
   s.bind(6, row.attempts);
-  s.bind(7, row.last_attempt_at);
-  s.bind(8, row.error_detail);
+  s.bind_ref(7, row.last_attempt_at);
+  s.bind_ref(8, row.error_detail);
 }
 
 Task read_task(const SqliteStatement& s) {

@@ -38,6 +38,20 @@ void SqliteStatement::bind(int index, const std::optional<std::string>& value) {
   }
 }
 
+void SqliteStatement::bind_ref(int index, std::string_view value) {
+  int rc =
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
+}
+
+void SqliteStatement::bind_ref(int index, const std::optional<std::string>& value) {
+  if (value) {
+    bind_ref(index, std::string_view(*value));
+  } else {
+    bind_null(index);
+  }
+}
+
 void SqliteStatement::bind_null(int index) {
   int rc = sqlite3_bind_null(stmt_, index);
   if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
