@@ -4,6 +4,7 @@
 //   read connection   SqliteReader (get/list/stats/next_eta, and the cheap
 //                     "anything due?" probe before a claim takes the write lock)
 //   watch connection  PRAGMA data_version for change_counter()
+//   checkpointer      WAL checkpoints on a thread and connection of its own
 //
 // A ":memory:" database is private to its connection, so there one connection
 // does all three, its mutex shared by the write queue's leader and readers.
@@ -16,6 +17,7 @@
 #include <shared_mutex>
 
 #include "omniq/logging.hpp"
+#include "sqlite_checkpointer.hpp"
 #include "sqlite_codec.hpp"
 #include "sqlite_reader.hpp"
 #include "sqlite_schema.hpp"
@@ -69,6 +71,10 @@ struct SQLiteStorage::Impl {
       watch = std::make_unique<Connection>(options.path, options.busy_timeout);
       watch->db.exec("PRAGMA query_only = 1");
       data_version = std::make_unique<SqliteStatement>(watch->db, "PRAGMA data_version");
+      if (mode == "wal") {
+        checkpointer = std::make_unique<SqliteCheckpointer>(
+            db, synchronous_pragma(options.durability), options.busy_timeout);
+      }
     }
     queue = std::make_unique<SqliteWriteQueue>(db, write->mu);
     writer = std::make_unique<SqliteWriter>(db);
@@ -94,7 +100,8 @@ struct SQLiteStorage::Impl {
   }
 
   void shut() {
-    // Statements before their connections.
+    // Statements before their connections; the checkpointer before the write connection.
+    checkpointer.reset();
     data_version.reset();
     reader.reset();
     writer.reset();
@@ -112,6 +119,7 @@ struct SQLiteStorage::Impl {
   std::unique_ptr<SqliteWriter> writer;
   std::unique_ptr<SqliteReader> reader;
   std::unique_ptr<SqliteStatement> data_version;
+  std::unique_ptr<SqliteCheckpointer> checkpointer;
 };
 
 SQLiteStorage::SQLiteStorage(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
