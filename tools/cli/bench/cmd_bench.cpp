@@ -113,11 +113,7 @@ void run(const BenchArgs& args, const GlobalOptions& global) {
   bench::Json report;
   switch (o.mode) {
     case bench::Mode::throughput:
-      report = bench::run_throughput(o, dir);
-      if (o.raw_sqlite_baseline) {
-        report["baseline"] = bench::run_raw_sqlite(o, dir);
-        bench::add_baseline_ratios(report);
-      }
+      report = bench::run_throughput(o, dir);  // with the baseline, if asked for
       break;
     case bench::Mode::latency:
       report = bench::run_latency(o, dir);

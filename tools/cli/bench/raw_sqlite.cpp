@@ -4,7 +4,9 @@
 // waiting rows), WAL, synchronous as --durability, --batch tasks per
 // transaction:
 //   insert          INSERT of --tasks rows, --batch per transaction
-//   single insert   one INSERT per transaction (autocommit), in its own file
+//   single insert   one INSERT per transaction (autocommit), in its own file,
+//                   run by the throughput mode in chunks between omniq's
+//                   single enqueues (RawSingleInserts)
 //   drain           per transaction: claim --batch rows with UPDATE ...
 //                   RETURNING, then per row UPDATE to SUCCESS + INSERT result
 #include <sqlite3.h>
@@ -13,6 +15,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "raw_sqlite.hpp"
 
 #include "bench_options.hpp"
 #include "bench_store.hpp"
@@ -173,6 +177,30 @@ void measure_queue(const BenchOptions& o, RawDb& db, const std::string& payload,
 
 }  // namespace
 
+struct RawSingleInserts::Impl {
+  Impl(const BenchOptions& o, const ScratchDir& d)
+      : dir(d), db(d / "raw-single.db", o.durability), payload(o.payload, 'x') {}
+  const ScratchDir& dir;
+  RawDb db;
+  std::string payload;
+  std::size_t next = 0;
+};
+
+RawSingleInserts::RawSingleInserts(const BenchOptions& o, const ScratchDir& dir)
+    : impl_(std::make_unique<Impl>(o, dir)) {}
+
+RawSingleInserts::~RawSingleInserts() {
+  const ScratchDir& dir = impl_->dir;
+  impl_.reset();
+  dir.remove("raw-single.db");
+}
+
+double RawSingleInserts::insert(std::size_t n) {
+  auto start = SteadyClock::now();
+  for (std::size_t i = 0; i < n; ++i) impl_->db.insert(impl_->next++, impl_->payload, now_text());
+  return seconds_since(start);
+}
+
 Json run_raw_sqlite(const BenchOptions& o, const ScratchDir& dir) {
   Json r;
   r["baseline"] = "raw-sqlite";
@@ -180,15 +208,6 @@ Json run_raw_sqlite(const BenchOptions& o, const ScratchDir& dir) {
   r["tasks"] = o.tasks;
   r["batch"] = o.batch;
   const std::string payload(o.payload, 'x');
-  const std::size_t singles = o.single_tasks > 0 ? o.single_tasks : o.tasks;
-  {
-    RawDb single(dir / "raw-single.db", o.durability);
-    auto start = SteadyClock::now();
-    for (std::size_t i = 0; i < singles; ++i) single.insert(i, payload, now_text());
-    r["single_insert_per_s"] = rounded(per_second(singles, seconds_since(start)));
-  }
-  dir.remove("raw-single.db");
-
   {
     RawDb db(dir / "raw.db", o.durability);
     measure_queue(o, db, payload, r);

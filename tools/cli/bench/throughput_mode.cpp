@@ -1,10 +1,14 @@
 // `omniq bench --mode throughput`: N single enqueues (from P producer
 // threads), N more in enqueue_many batches into a second store, then a pool
-// of C workers drains that store; each phase timed on its own.
+// of C workers drains that store; each phase timed on its own. With
+// --baseline raw-sqlite, the hand-written loop runs in the same process: its
+// single inserts between chunks of omniq's single enqueues, its batched
+// inserts and drain after omniq's drain.
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -13,24 +17,24 @@
 #include "drain_run.hpp"
 #include "measure.hpp"
 #include "progress.hpp"
+#include "raw_sqlite.hpp"
 
 namespace omniq::cli::bench {
 namespace {
 
-// N single enqueue() calls through the blocking façade, from o.producers
-// threads at once (their calls are group-committed). Returns seconds.
-double time_single_enqueues(const BenchOptions& o, OmniQ& oq, std::size_t n,
-                            const std::string& payload, Progress& progress) {
-  std::atomic<std::size_t> done{0};
+// Tasks [from, from + n) as single enqueue() calls through the blocking
+// façade, from o.producers threads at once (their calls are group-committed).
+// Returns seconds.
+double time_single_enqueues(const BenchOptions& o, OmniQ& oq, std::size_t from, std::size_t n,
+                            const std::string& payload, std::atomic<std::size_t>& done) {
   std::exception_ptr error;
   std::mutex error_mu;
-  progress.begin("enqueue (single)", n, done);
   auto start = SteadyClock::now();
   std::vector<std::thread> threads;
   for (std::size_t w = 0; w < o.producers; ++w) {
     threads.emplace_back([&, w] {
       try {
-        for (std::size_t i = w; i < n; i += o.producers) {
+        for (std::size_t i = from + w; i < from + n; i += o.producers) {
           oq.enqueue(kNoopTask, task_args(i, 0, payload));
           done.fetch_add(1, std::memory_order_relaxed);
         }
@@ -42,8 +46,28 @@ double time_single_enqueues(const BenchOptions& o, OmniQ& oq, std::size_t n,
   }
   for (auto& t : threads) t.join();
   double secs = seconds_since(start);
-  progress.end();
   if (error) std::rethrow_exception(error);
+  return secs;
+}
+
+// The single enqueues, and with the baseline its one-insert-per-transaction
+// loop, alternating in kRounds chunks so both see the same disk. Returns
+// omniq's seconds, and the baseline's in `raw_secs`.
+constexpr std::size_t kRounds = 10;
+double time_singles(const BenchOptions& o, OmniQ& oq, std::size_t n, const std::string& payload,
+                    const ScratchDir& dir, Progress& progress, double& raw_secs) {
+  std::atomic<std::size_t> done{0};
+  std::optional<RawSingleInserts> raw;
+  if (o.raw_sqlite_baseline) raw.emplace(o, dir);
+  progress.begin(raw ? "enqueue (single) + raw" : "enqueue (single)", n, done);
+  double secs = 0;
+  raw_secs = 0;
+  for (std::size_t round = 0; round < kRounds; ++round) {
+    std::size_t from = n * round / kRounds, to = n * (round + 1) / kRounds;
+    secs += time_single_enqueues(o, oq, from, to - from, payload, done);
+    if (raw) raw_secs += raw->insert(to - from);
+  }
+  progress.end();
   return secs;
 }
 
@@ -78,10 +102,11 @@ Json run_throughput(const BenchOptions& o, const ScratchDir& dir) {
   const std::size_t singles = o.single_tasks > 0 ? o.single_tasks : o.tasks;
   if (o.backend != Backend::memory) r["fsync_ms"] = fsync_ms(dir.path());
 
+  double raw_single_secs = 0;
   {  // single enqueues, in a store of their own
     Settings s = store_settings(o, dir.path(), "singles", o.durability);
     OmniQ oq(open_store(s), s);
-    double secs = time_single_enqueues(o, oq, singles, payload, progress);
+    double secs = time_singles(o, oq, singles, payload, dir, progress, raw_single_secs);
     r["single_tasks"] = singles;
     r["enqueue_per_s"] = rounded(per_second(singles, secs));
   }
@@ -110,6 +135,12 @@ Json run_throughput(const BenchOptions& o, const ScratchDir& dir) {
   r["succeeded"] = ws.succeeded;
   r["failed"] = ws.failed;
   r["peak_rss_mb"] = rounded(peak_rss_mb());
+  if (o.raw_sqlite_baseline) {
+    Json b = run_raw_sqlite(o, dir);
+    b["single_insert_per_s"] = rounded(per_second(singles, raw_single_secs));
+    r["baseline"] = b;
+    add_baseline_ratios(r);
+  }
   return r;
 }
 
