@@ -35,13 +35,20 @@ int SqliteCheckpointer::on_commit(void* self, sqlite3* db, const char* name, int
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return SQLITE_OK;
   }
-  if (wal_pages >= kWalPages) {
-    {
-      std::lock_guard lock(c->mu_);
+  // Once per kWalPages pages appended: the checkpoint that a crossing starts
+  // usually lets the next write restart the WAL, and until then the commits
+  // in between need no checkpoint of their own (each would be an fsync more).
+  int crossings = wal_pages / kWalPages;
+  bool start = false;
+  {
+    std::lock_guard lock(c->mu_);
+    if (crossings > c->crossings_) {
       c->wanted_ = true;
+      start = true;
     }
-    c->cv_.notify_one();
+    c->crossings_ = crossings;
   }
+  if (start) c->cv_.notify_one();
   return SQLITE_OK;  // a commit is never failed for a checkpoint
 }
 

@@ -5,7 +5,8 @@
 // size limit: that writer (an enqueue, a claim, a batch of outcomes) waits
 // for the checkpoint's copying and fsyncs, which put milliseconds into the
 // tail of every latency. Instead, the write connection's WAL hook wakes this
-// object's thread, which runs a PASSIVE checkpoint (it takes no write lock
+// object's thread each time the WAL grows past another kWalPages pages, and
+// the thread runs a PASSIVE checkpoint (it takes no write lock
 // and does not wait for readers) on a connection of its own with the same
 // synchronous setting, so a checkpoint keeps exactly the guarantees of the
 // automatic one. Should the WAL still grow to kInlineFactor times the limit
@@ -50,6 +51,7 @@ class SqliteCheckpointer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;
+  int crossings_ = 0;  // WAL size / kWalPages at the last commit
   bool stopping_ = false;
   std::uint64_t checkpoints_ = 0;
   std::thread thread_;
