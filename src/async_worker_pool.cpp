@@ -84,8 +84,7 @@ class AsyncWorkerPool::Impl : public std::enable_shared_from_this<Impl> {
   asio::awaitable<void> heartbeat_loop();
   asio::awaitable<void> maintenance_loop();
   asio::awaitable<void> shut_down();
-  // `unhandled` is the task when no handler is registered for it (attempt is
-  // null); otherwise the attempt holds the task.
+  // The task is attempt->task(), or `unhandled` when no handler is registered.
   asio::awaitable<void> run_task(Task unhandled, std::shared_ptr<Attempt> attempt);
   asio::awaitable<void> record(const Task& task, AttemptResult r);
   asio::awaitable<void> idle_wait(std::uint64_t seen_changes);
@@ -255,7 +254,6 @@ void AsyncWorkerPool::Impl::start_buffered() {
     std::shared_ptr<Attempt> attempt;
     if (auto handler = registry_.find(t.func_path)) {
       std::string id = t.id;
-      // The attempt keeps the task; run_task reads it from there.
       attempt =
           std::make_shared<Attempt>(std::move(t), std::move(handler), strand_, opt_.timeout_grace);
       running_.emplace(std::move(id), attempt);
