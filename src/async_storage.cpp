@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 #include <asio/thread_pool.hpp>
 
+#include "engine/finish_batcher.hpp"
 #include "engine/group_commit.hpp"
 
 namespace omniq {
@@ -13,7 +14,7 @@ constexpr std::size_t kMaxGroup = 512;
 struct AsyncStorage::Impl {
   asio::thread_pool pool;
   GroupCommit<Task, std::string> enqueues;
-  GroupCommit<Outcome, bool> finishes;
+  FinishBatcher finishes;
 
   Impl(Storage& s, std::size_t threads)
       : pool(threads),
@@ -21,11 +22,8 @@ struct AsyncStorage::Impl {
                  [this](std::function<void()> job) { asio::post(pool, std::move(job)); },
                  kMaxGroup),
         finishes(
-            [&s](std::span<const Outcome> outcomes) {
-              auto applied = s.finish_many(outcomes);
-              return std::vector<bool>(applied.begin(), applied.end());
-            },
-            [this](std::function<void()> job) { asio::post(pool, std::move(job)); }, kMaxGroup) {}
+            s, [this](std::function<void()> job) { asio::post(pool, std::move(job)); }, kMaxGroup) {
+  }
 };
 
 AsyncStorage::AsyncStorage(std::shared_ptr<Storage> storage, std::size_t threads)
@@ -44,9 +42,18 @@ void AsyncStorage::enqueue_async(Task task,
   impl_->enqueues.submit(std::move(task), std::move(done));
 }
 
+std::string AsyncStorage::enqueue_blocking(Task task) {
+  return impl_->enqueues.submit_wait(std::move(task));
+}
+
 void AsyncStorage::finish_async(Outcome outcome,
                                 std::function<void(std::exception_ptr, bool)> done) {
-  impl_->finishes.submit(std::move(outcome), std::move(done));
+  impl_->finishes.finish(std::move(outcome), std::move(done));
+}
+
+void AsyncStorage::claim_async(Timestamp now, std::size_t n, Duration lease,
+                               std::function<void(std::exception_ptr, Claimed)> done) {
+  impl_->finishes.claim(now, n, lease, std::move(done));
 }
 
 asio::awaitable<std::string> AsyncStorage::enqueue(Task task) {
@@ -59,6 +66,12 @@ asio::awaitable<bool> AsyncStorage::finish(Outcome outcome) {
   return detail::async_call<bool>([this, o = std::move(outcome)](auto done) mutable {
     finish_async(std::move(o), std::move(done));
   });
+}
+
+asio::awaitable<AsyncStorage::Claimed> AsyncStorage::claim(Timestamp now, std::size_t n,
+                                                           Duration lease) {
+  return detail::async_call<Claimed>(
+      [this, now, n, lease](auto done) mutable { claim_async(now, n, lease, std::move(done)); });
 }
 
 }  // namespace omniq

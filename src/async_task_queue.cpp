@@ -55,6 +55,26 @@ asio::awaitable<std::vector<std::string>> AsyncTaskQueue::enqueue_many(std::vect
   co_return ids;
 }
 
+std::string AsyncTaskQueue::enqueue_blocking(Task task) {
+  validate_task(task);
+  check_size(task);
+  std::string id = storage_->enqueue_blocking(task);
+  log_events::enqueued(task);
+  notify(Event::enqueued, id);
+  return id;
+}
+
+std::vector<std::string> AsyncTaskQueue::enqueue_many_blocking(std::vector<Task> tasks) {
+  for (const Task& t : tasks) {
+    validate_task(t);
+    check_size(t);
+  }
+  auto ids = storage_->storage().enqueue_many(tasks);
+  for (const Task& t : tasks) log_events::enqueued(t);
+  if (!ids.empty()) notify(Event::enqueued, ids.front());
+  return ids;
+}
+
 asio::awaitable<std::vector<Task>> AsyncTaskQueue::dequeue(std::size_t max, Duration lease) {
   Timestamp now = clock_->now();
   auto claim = [now, max, lease](Storage& s) { return s.dequeue_many(now, max, lease); };

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "engine/attempt.hpp"
+#include "engine/claim_pacer.hpp"
 #include "engine/sync_threads.hpp"
 #include "log_events.hpp"
 #include "omniq/error.hpp"
@@ -53,6 +54,7 @@ class AsyncWorkerPool::Impl : public std::enable_shared_from_this<Impl> {
         opt_(options),
         strand_(asio::make_strand(executor)),
         threads_(options.concurrency),
+        pacer_(options.concurrency, options.prefetch),
         wake_(strand_) {
     opt_.validate();
   }
@@ -82,7 +84,8 @@ class AsyncWorkerPool::Impl : public std::enable_shared_from_this<Impl> {
   asio::awaitable<void> heartbeat_loop();
   asio::awaitable<void> maintenance_loop();
   asio::awaitable<void> shut_down();
-  asio::awaitable<void> run_task(Task task, std::shared_ptr<Attempt> attempt);
+  // The task is attempt->task(), or `unhandled` when no handler is registered.
+  asio::awaitable<void> run_task(Task unhandled, std::shared_ptr<Attempt> attempt);
   asio::awaitable<void> record(const Task& task, AttemptResult r);
   asio::awaitable<void> idle_wait(std::uint64_t seen_changes);
   void start_buffered();
@@ -122,6 +125,7 @@ class AsyncWorkerPool::Impl : public std::enable_shared_from_this<Impl> {
   WorkerOptions opt_;
   Strand strand_;
   SyncThreads threads_;
+  ClaimPacer pacer_;  // strand-only
 
   // Strand-only state.
   std::deque<Task> buffer_;  // claimed, not started
@@ -147,6 +151,7 @@ asio::awaitable<void> AsyncWorkerPool::Impl::run() {
   std::weak_ptr<Impl> weak = shared_from_this();
   // The listener holds nothing tied to the event loop: it may outlive it.
   listener_ = queue_->listen([weak](AsyncTaskQueue::Event e, const std::string& id) {
+    if (e == AsyncTaskQueue::Event::finished) return;  // nothing for the pool to do
     auto self = weak.lock();
     if (!self) return;
     asio::post(self->strand_, [self, e, id] {
@@ -178,10 +183,8 @@ asio::awaitable<void> AsyncWorkerPool::Impl::claim_loop() {
   Duration backoff = std::chrono::milliseconds(10);
   while (!stopping_) {
     start_buffered();
-    std::size_t held = running_.size() + buffer_.size();
-    std::size_t room =
-        opt_.concurrency + opt_.prefetch > held ? opt_.concurrency + opt_.prefetch - held : 0;
-    if (room == 0 || buffer_.size() > opt_.prefetch / 2) {
+    std::size_t room = pacer_.claim_size(running_.size(), buffer_.size(), records_ > 0);
+    if (room == 0) {
       // Full: sleep until a slot frees (or a poll interval passes).
       if (!wake_pending_) {
         wake_.expires_after(steady(opt_.poll_interval));
@@ -196,15 +199,15 @@ asio::awaitable<void> AsyncWorkerPool::Impl::claim_loop() {
     try {
       Timestamp at = now();
       Duration lease = opt_.lease;
-      auto claim = [at, room, lease](Storage& s) {
-        std::uint64_t before = s.change_counter();
-        return std::make_pair(before, s.dequeue_many(at, room, lease));
-      };
-      auto got = co_await queue_->storage().run(claim);
-      seen = got.first;
-      claimed = std::move(got.second);
+      pacer_.claim_sent();
+      // Rides with the next group of outcomes being recorded: one commit for both.
+      AsyncStorage::Claimed got = co_await queue_->storage().claim(at, room, lease);
+      seen = got.changes_before;
+      claimed = std::move(got.tasks);
+      pacer_.claim_done(claimed.size());
       backoff = std::chrono::milliseconds(10);
     } catch (const std::exception& e) {
+      pacer_.claim_done(0);
       logger()->error("worker could not claim tasks: {}; retrying in {}", e.what(),
                       format_duration(backoff));
       failed = true;
@@ -250,10 +253,13 @@ void AsyncWorkerPool::Impl::start_buffered() {
     auto self = shared_from_this();
     std::shared_ptr<Attempt> attempt;
     if (auto handler = registry_.find(t.func_path)) {
-      attempt = std::make_shared<Attempt>(t, std::move(handler), strand_, opt_.timeout_grace);
-      running_.emplace(t.id, attempt);
+      std::string id = t.id;
+      attempt =
+          std::make_shared<Attempt>(std::move(t), std::move(handler), strand_, opt_.timeout_grace);
+      running_.emplace(std::move(id), attempt);
       count([&](WorkerStats& s) { s.running = running_.size(); });
     }
+    pacer_.started();
     asio::co_spawn(
         strand_,
         [self, t = std::move(t), attempt]() mutable {
@@ -261,9 +267,12 @@ void AsyncWorkerPool::Impl::start_buffered() {
         },
         asio::detached);
   }
+  if (running_.size() < opt_.concurrency && buffer_.empty()) pacer_.starving();
 }
 
-asio::awaitable<void> AsyncWorkerPool::Impl::run_task(Task task, std::shared_ptr<Attempt> attempt) {
+asio::awaitable<void> AsyncWorkerPool::Impl::run_task(Task unhandled,
+                                                      std::shared_ptr<Attempt> attempt) {
+  const Task& task = attempt ? attempt->task() : unhandled;
   AttemptResult r;
   if (!attempt) {
     r.kind = AttemptResult::Kind::failure;

@@ -26,14 +26,15 @@ OmniQ::~OmniQ() = default;
 OmniQ::OmniQ(OmniQ&&) noexcept = default;
 OmniQ& OmniQ::operator=(OmniQ&&) noexcept = default;
 
+// Enqueues run on the calling thread: no coroutine is needed, and a lone
+// caller pays no hand-off to the event loop and back.
 std::string OmniQ::enqueue(std::string func_path, Value args, TaskOptions options) {
-  return impl_->loop.block([&] {
-    return impl_->async.enqueue(std::move(func_path), std::move(args), std::move(options));
-  });
+  return impl_->async.queue().enqueue_blocking(
+      make_task(std::move(func_path), std::move(args), std::move(options)));
 }
 
 std::vector<std::string> OmniQ::enqueue_many(std::vector<Task> tasks) {
-  return impl_->loop.block([&] { return impl_->async.enqueue_many(std::move(tasks)); });
+  return impl_->async.queue().enqueue_many_blocking(std::move(tasks));
 }
 
 Task OmniQ::make_task(std::string func_path, Value args, TaskOptions options) const {

@@ -35,13 +35,32 @@ std::string format_time(Timestamp t) {
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss<Duration> hms{t - day};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lld+00:00",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<long long>(hms.subseconds().count()));
-  return buf;
+  int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {  // rare: snprintf's %04d handles the sign and width
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lld+00:00", year,
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()),
+                  static_cast<long long>(hms.subseconds().count()));
+    return buf;
+  }
+  // Written digit by digit: this runs for every time column of every row.
+  std::string out = "0000-00-00T00:00:00.000000+00:00";
+  auto put = [&out](std::size_t pos, long long value, int digits) {
+    for (int i = digits - 1; i >= 0; --i) {
+      out[pos + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, year, 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, hms.hours().count(), 2);
+  put(14, hms.minutes().count(), 2);
+  put(17, hms.seconds().count(), 2);
+  put(20, hms.subseconds().count(), 6);
+  return out;
 }
 
 Timestamp parse_time(std::string_view text) {

@@ -5,17 +5,21 @@
 // executor. Writes that arrive together are group-committed: concurrent
 // enqueue() calls share one Storage::enqueue_many, and concurrent finish()
 // calls one Storage::finish_many, so many producers or workers pay for one
-// durable commit instead of one each. Nothing is acknowledged before the
-// store has made it durable.
+// durable commit instead of one each; a claim() joins the next group of
+// finishes (Storage::finish_and_dequeue), so a worker's outcomes and its next
+// claim share a commit too. Nothing is acknowledged before the store has made
+// it durable.
 //
 // Thread-safety: all methods may be called from any thread or executor. The
 // destructor waits for calls in flight.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 #include <asio/awaitable.hpp>
 
@@ -44,15 +48,33 @@ class AsyncStorage {
   template <class F>
   auto run(F f) -> asio::awaitable<std::invoke_result_t<F&, Storage&>>;
 
+  // What claim() got: the tasks, and the store's change_counter() as read just
+  // before the claim (a worker that found nothing waits for it to change).
+  struct Claimed {
+    std::uint64_t changes_before = 0;
+    std::vector<Task> tasks{};
+  };
+
   // Stores one task, group-committed with concurrent calls. Returns its id.
   asio::awaitable<std::string> enqueue(Task task);
   // Applies one outcome, group-committed. Returns whether the claim was current.
   asio::awaitable<bool> finish(Outcome outcome);
+  // Claims up to n due tasks (Storage::dequeue_many) together with the next
+  // group of finish() calls, in one durable step when there are any.
+  asio::awaitable<Claimed> claim(Timestamp now, std::size_t n, Duration lease);
+
+  // enqueue() for blocking code: the calling thread waits, and applies the
+  // group itself when no group commit is under way (so a lone caller pays no
+  // hand-off to a storage thread). REQUIRES: not called on an event loop
+  // thread that storage callbacks need. Throws what enqueue() would.
+  std::string enqueue_blocking(Task task);
 
   // Callback forms of the above for callers that do not wait; `done` runs on a
   // storage thread.
   void enqueue_async(Task task, std::function<void(std::exception_ptr, std::string)> done);
   void finish_async(Outcome outcome, std::function<void(std::exception_ptr, bool)> done);
+  void claim_async(Timestamp now, std::size_t n, Duration lease,
+                   std::function<void(std::exception_ptr, Claimed)> done);
 
   // Runs job on a storage thread.
   void post(std::function<void()> job);

@@ -45,6 +45,11 @@ class AsyncTaskQueue {
   asio::awaitable<std::string> enqueue(Task task);
   // Stores several tasks, all or none.
   asio::awaitable<std::vector<std::string>> enqueue_many(std::vector<Task> tasks);
+  // The same two for blocking code, run on the calling thread (which may
+  // apply a group commit for concurrent callers itself). REQUIRES: not called
+  // on an event loop thread.
+  std::string enqueue_blocking(Task task);
+  std::vector<std::string> enqueue_many_blocking(std::vector<Task> tasks);
 
   // Claims up to max due tasks with a lease of `lease`.
   asio::awaitable<std::vector<Task>> dequeue(std::size_t max, Duration lease);

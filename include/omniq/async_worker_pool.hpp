@@ -1,9 +1,12 @@
 // AsyncWorkerPool: runs due tasks with handlers from a Registry.
 //
 // At most `concurrency` tasks run at once. The pool claims tasks as slots free
-// up, plus a small bounded batch ahead (`prefetch`) so that claims are few and
-// large; claimed tasks keep a lease that the pool renews while they wait or
-// run (a heartbeat), so a live worker's task is never recovered. Idle, it
+// up, plus a bounded buffer ahead (at most `prefetch`) so that claims are few
+// and large: as many as it starts in about two claim round trips, so a pool
+// of short tasks claims in large batches and one of slow tasks holds few that
+// another worker could run. A claim joins the commit of the outcomes being
+// recorded when it can. Claimed tasks keep a lease that the pool renews while
+// they wait or run (a heartbeat), so a live worker's task is never recovered. Idle, it
 // wakes on an enqueue in this process at once, on another process's write
 // within about `watch_interval`, and otherwise every `poll_interval` or when
 // the next eta comes.
@@ -43,7 +46,7 @@ struct WorkerOptions {
   Duration shutdown_grace = std::chrono::seconds(10);      // for running tasks on stop()
   Duration timeout_grace = std::chrono::seconds(1);        // for a timed-out sync handler
   Duration maintenance_interval = std::chrono::seconds(30);  // recover_expired + purge_results
-  std::size_t prefetch = 64;                                 // claimed ahead of free slots, at most
+  std::size_t prefetch = 256;                                // claimed ahead of free slots, at most
 
   // Throws ConfigError for a zero concurrency, or non-positive durations.
   void validate() const;

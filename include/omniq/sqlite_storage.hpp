@@ -41,6 +41,9 @@ class SQLiteStorage final : public Storage {
   std::vector<Task> dequeue_many(Timestamp now, std::size_t n, Duration lease) override;
   Task mark_running(std::string_view id, Timestamp now, Duration lease) override;
   std::vector<bool> finish_many(std::span<const Outcome> outcomes) override;
+  // One write transaction (one commit) for both.
+  FinishAndClaim finish_and_dequeue(std::span<const Outcome> outcomes, Timestamp now, std::size_t n,
+                                    Duration lease) override;
   void reschedule(std::string_view id, Timestamp new_eta) override;
   CancelResult cancel(std::string_view id, Timestamp now) override;
   std::vector<Claim> renew_leases(std::span<const Claim> claims, Timestamp until) override;

@@ -58,6 +58,62 @@ void bind_seconds(SqliteStatement& s, int index, const std::optional<Duration>& 
   }
 }
 
+// The common row (kwargs and schedule empty, no error, column types as omniq
+// writes them) read straight into a Task; nullopt for anything else, which
+// read_task then reads through task_from_value with its full checks and
+// messages. Accepts only what that path accepts, with the same result.
+std::optional<Task> read_plain_task(const SqliteStatement& s) {
+  using namespace sql;
+  auto is = [&](int column, ColumnType t) { return s.type(column) == t; };
+  auto text_or_null = [&](int column) {
+    return is(column, ColumnType::text) || is(column, ColumnType::null);
+  };
+  if (!is(kId, ColumnType::text) || !is(kFuncPath, ColumnType::text) ||
+      !is(kArgs, ColumnType::text) || !is(kKwargs, ColumnType::text) ||
+      !is(kStatus, ColumnType::text) || !is(kSchedule, ColumnType::text) ||
+      !is(kMaxRetries, ColumnType::integer) || !is(kAttempts, ColumnType::integer) ||
+      !is(kCreatedAt, ColumnType::text) || !is(kUpdatedAt, ColumnType::text) ||
+      !is(kError, ColumnType::null) || !text_or_null(kLastAttemptAt) ||
+      !text_or_null(kLeaseExpiresAt) ||
+      !(is(kTimeout, ColumnType::integer) || is(kTimeout, ColumnType::null))) {
+    return std::nullopt;
+  }
+  if (s.text_view(kKwargs) != "{}" || s.text_view(kSchedule) != "{}") return std::nullopt;
+  auto counted = [&](int column) -> std::optional<int> {
+    std::int64_t n = s.integer(column);
+    if (n < 0 || n > 1'000'000'000) return std::nullopt;
+    return static_cast<int>(n);
+  };
+  auto max_retries = counted(kMaxRetries);
+  auto attempts = counted(kAttempts);
+  auto status = parse_status(s.text_view(kStatus));
+  if (!max_retries || !attempts || !status) return std::nullopt;
+  Task t;
+  t.id = s.text(kId);
+  if (!is_valid_id(t.id)) return std::nullopt;
+  try {
+    t.args = json().decode(s.text_view(kArgs));
+    t.created_at = parse_time(s.text_view(kCreatedAt));
+    t.updated_at = parse_time(s.text_view(kUpdatedAt));
+    if (!s.is_null(kLastAttemptAt)) t.last_attempt_at = parse_time(s.text_view(kLastAttemptAt));
+    if (!s.is_null(kLeaseExpiresAt)) t.lease_expires_at = parse_time(s.text_view(kLeaseExpiresAt));
+  } catch (const SerializationError&) {
+    return std::nullopt;
+  }
+  if (!t.args.is_array()) return std::nullopt;
+  if (!s.is_null(kTimeout)) {
+    std::int64_t seconds = s.integer(kTimeout);
+    if (seconds < 0 || seconds > 3'200'000'000) return std::nullopt;
+    t.timeout = std::chrono::seconds(seconds);
+  }
+  t.func_path = s.text(kFuncPath);
+  t.kwargs = Value::object();
+  t.status = *status;
+  t.max_retries = *max_retries;
+  t.attempts = *attempts;
+  return t;
+}
+
 }  // namespace
 
 std::string encode_error(const TaskError& e) {
@@ -104,36 +160,37 @@ EncodedResult encode_result(std::string_view task_id, const TaskResult& r) {
 }
 
 void bind_task(SqliteStatement& s, const EncodedTask& row) {
-  s.bind(1, row.id);
-  s.bind(2, row.func_path);
-  s.bind(3, row.args);
-  s.bind(4, row.kwargs);
-  s.bind(5, row.status);
-  s.bind(6, row.schedule);
-  s.bind(7, row.eta);
+  s.bind_ref(1, row.id);
+  s.bind_ref(2, row.func_path);
+  s.bind_ref(3, row.args);
+  s.bind_ref(4, row.kwargs);
+  s.bind_ref(5, row.status);
+  s.bind_ref(6, row.schedule);
+  s.bind_ref(7, row.eta);
   s.bind(8, row.max_retries);
   bind_seconds(s, 9, row.timeout);
   s.bind(10, row.attempts);
-  s.bind(11, row.created_at);
-  s.bind(12, row.updated_at);
-  s.bind(13, row.last_attempt_at);
-  s.bind(14, row.error);
-  s.bind(15, row.lease_expires_at);
+  s.bind_ref(11, row.created_at);
+  s.bind_ref(12, row.updated_at);
+  s.bind_ref(13, row.last_attempt_at);
+  s.bind_ref(14, row.error);
+  s.bind_ref(15, row.lease_expires_at);
   s.bind(16, std::int64_t{0});
 }
 
 void bind_result(SqliteStatement& s, const EncodedResult& row) {
-  s.bind(1, row.task_id);
-  s.bind(2, row.status);
-  s.bind(3, row.result);
-  s.bind(4, row.error);
-  s.bind(5, row.finished_at);
+  s.bind_ref(1, row.task_id);
+  s.bind_ref(2, row.status);
+  s.bind_ref(3, row.result);
+  s.bind_ref(4, row.error);
+  s.bind_ref(5, row.finished_at);
   s.bind(6, row.attempts);
-  s.bind(7, row.last_attempt_at);
-  s.bind(8, row.error_detail);
+  s.bind_ref(7, row.last_attempt_at);
+  s.bind_ref(8, row.error_detail);
 }
 
 Task read_task(const SqliteStatement& s) {
+  if (auto plain = read_plain_task(s)) return std::move(*plain);
   using namespace sql;
   Value v = Value::object();
   v["id"] = scalar_column(s, kId);

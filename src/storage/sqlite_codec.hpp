@@ -46,7 +46,8 @@ EncodedResult encode_result(std::string_view task_id, const TaskResult& r);
 std::string encode_error(const TaskError& e);
 std::string encode_schedule(const Schedule& s);
 
-// Bind ?1..?16 of sql::kInsertTask, ?1..?8 of sql::kUpsertResult.
+// Bind ?1..?16 of sql::kInsertTask, ?1..?8 of sql::kUpsertResult, without
+// copying the text: `row` must outlive that use of the statement.
 void bind_task(SqliteStatement& s, const EncodedTask& row);
 void bind_result(SqliteStatement& s, const EncodedResult& row);
 

@@ -38,6 +38,20 @@ void SqliteStatement::bind(int index, const std::optional<std::string>& value) {
   }
 }
 
+void SqliteStatement::bind_ref(int index, std::string_view value) {
+  int rc =
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
+}
+
+void SqliteStatement::bind_ref(int index, const std::optional<std::string>& value) {
+  if (value) {
+    bind_ref(index, std::string_view(*value));
+  } else {
+    bind_null(index);
+  }
+}
+
 void SqliteStatement::bind_null(int index) {
   int rc = sqlite3_bind_null(stmt_, index);
   if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
@@ -89,6 +103,13 @@ std::string SqliteStatement::text(int column) const {
   if (p == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(p),
                      static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::string_view SqliteStatement::text_view(int column) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, column);
+  if (p == nullptr) return {};
+  return std::string_view(reinterpret_cast<const char*>(p),
+                          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
 std::optional<std::string> SqliteStatement::opt_text(int column) const {

@@ -35,6 +35,11 @@ class SqliteStatement {
   void bind(int index, double value);
   void bind(int index, const std::optional<std::string>& value);
   void bind_null(int index);
+  // Binds text without copying it. REQUIRES: `value` outlives this use of the
+  // statement (until its reset); for the hot paths binding encoded rows.
+  void bind_ref(int index, std::string_view value);
+  void bind_ref(int index, const std::string& value) { bind_ref(index, std::string_view(value)); }
+  void bind_ref(int index, const std::optional<std::string>& value);
 
   // Advances to the next row: true when one is ready, false at the end.
   // Throws SqliteError.
@@ -50,6 +55,8 @@ class SqliteStatement {
   std::int64_t integer(int column) const;
   double real(int column) const;
   std::string text(int column) const;
+  // The column's text without a copy, valid until the next step or reset.
+  std::string_view text_view(int column) const;
   std::optional<std::string> opt_text(int column) const;
 
   std::string_view sql() const;

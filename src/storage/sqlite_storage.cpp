@@ -4,6 +4,7 @@
 //   read connection   SqliteReader (get/list/stats/next_eta, and the cheap
 //                     "anything due?" probe before a claim takes the write lock)
 //   watch connection  PRAGMA data_version for change_counter()
+//   checkpointer      WAL checkpoints on a thread and connection of its own
 //
 // A ":memory:" database is private to its connection, so there one connection
 // does all three, its mutex shared by the write queue's leader and readers.
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "omniq/logging.hpp"
+#include "sqlite_checkpointer.hpp"
 #include "sqlite_codec.hpp"
 #include "sqlite_reader.hpp"
 #include "sqlite_schema.hpp"
@@ -92,6 +94,10 @@ struct SQLiteStorage::Impl {
       watch = std::make_unique<Connection>(options.path, options.busy_timeout);
       watch->db.exec("PRAGMA query_only = 1");
       data_version = std::make_unique<SqliteStatement>(watch->db, "PRAGMA data_version");
+      if (mode == "wal") {
+        checkpointer = std::make_unique<SqliteCheckpointer>(
+            db, synchronous_pragma(options.durability), options.busy_timeout);
+      }
     }
     queue = std::make_unique<SqliteWriteQueue>(db, write->mu);
     writer = std::make_unique<SqliteWriter>(db);
@@ -117,7 +123,8 @@ struct SQLiteStorage::Impl {
   }
 
   void shut() {
-    // Statements before their connections.
+    // Statements before their connections; the checkpointer before the write connection.
+    checkpointer.reset();
     data_version.reset();
     reader.reset();
     writer.reset();
@@ -135,6 +142,7 @@ struct SQLiteStorage::Impl {
   std::unique_ptr<SqliteWriter> writer;
   std::unique_ptr<SqliteReader> reader;
   std::unique_ptr<SqliteStatement> data_version;
+  std::unique_ptr<SqliteCheckpointer> checkpointer;
 };
 
 SQLiteStorage::SQLiteStorage(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -195,6 +203,29 @@ std::vector<bool> SQLiteStorage::finish_many(std::span<const Outcome> outcomes) 
   if (encoded.empty()) return applied;
   impl_->queue->run([&] { applied = impl_->writer->finish(encoded); });
   return applied;
+}
+
+FinishAndClaim SQLiteStorage::finish_and_dequeue(std::span<const Outcome> outcomes, Timestamp now,
+                                                 std::size_t n, Duration lease) {
+  if (outcomes.empty() || n == 0) return Storage::finish_and_dequeue(outcomes, now, n, lease);
+  {
+    auto life = impl_->enter();
+    for (const Outcome& o : outcomes) check_outcome(o);
+    std::vector<EncodedOutcome> encoded;
+    encoded.reserve(outcomes.size());
+    for (const Outcome& o : outcomes) encoded.push_back(encode_outcome(o));
+    FinishAndClaim r;
+    try {
+      impl_->queue->run([&] {
+        r.applied = impl_->writer->finish(encoded);
+        r.claimed = impl_->writer->claim(now, n, lease);
+      });
+      return r;
+    } catch (const std::exception&) {
+      // Nothing was committed. Done apart below, each part reports its own error.
+    }
+  }
+  return Storage::finish_and_dequeue(outcomes, now, n, lease);
 }
 
 void SQLiteStorage::reschedule(std::string_view id, Timestamp new_eta) {

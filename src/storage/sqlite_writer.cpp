@@ -130,12 +130,12 @@ std::vector<bool> SqliteWriter::finish(std::span<const EncodedOutcome> outcomes)
     bool ok;
     {
       StatementUse q(finish_);
-      q->bind(1, o.task_id);
+      q->bind_ref(1, o.task_id);
       q->bind(2, o.attempt);
-      q->bind(3, o.status);
-      q->bind(4, o.at);
-      q->bind(5, o.next_eta);
-      q->bind(6, o.error);
+      q->bind_ref(3, o.status);
+      q->bind_ref(4, o.at);
+      q->bind_ref(5, o.next_eta);
+      q->bind_ref(6, o.error);
       ok = q->run() == 1;
     }
     if (ok && o.result) upsert(*o.result);

@@ -19,6 +19,19 @@ std::optional<Task> Storage::dequeue(Timestamp now, Duration lease) {
   return std::move(tasks.front());
 }
 
+FinishAndClaim Storage::finish_and_dequeue(std::span<const Outcome> outcomes, Timestamp now,
+                                           std::size_t n, Duration lease) {
+  FinishAndClaim r;
+  if (!outcomes.empty()) r.applied = finish_many(outcomes);
+  try {
+    if (n > 0) r.claimed = dequeue_many(now, n, lease);
+  } catch (...) {
+    if (outcomes.empty()) throw;
+    r.claim_error = std::current_exception();
+  }
+  return r;
+}
+
 bool Storage::mark_done(std::string_view id, const TaskResult& result) {
   validate_id(id);
   Outcome o;

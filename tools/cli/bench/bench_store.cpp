@@ -1,0 +1,127 @@
+#include "bench_store.hpp"
+
+#include <stdlib.h>
+
+#include <asio/awaitable.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "omniq/version.hpp"
+
+namespace omniq::cli::bench {
+
+ScratchDir::ScratchDir(const std::string& parent, bool keep) : keep_(keep) {
+  std::string base = parent;
+  if (base.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    base = tmp && *tmp ? tmp : "/tmp";
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(base, ec);
+  std::string pattern = base + "/omniq-bench-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create a directory in \"" + base +
+                             "\": " + std::strerror(errno) + " (give a writable --dir)");
+  }
+  path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  if (keep_) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void ScratchDir::remove(const std::string& name) const {
+  if (keep_) return;
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove_all(*this / (name + suffix), ec);
+  }
+}
+
+std::string to_string(Mode m) {
+  switch (m) {
+    case Mode::throughput:
+      return "throughput";
+    case Mode::latency:
+      return "latency";
+    case Mode::backlog:
+      return "backlog";
+  }
+  return "?";
+}
+
+std::string to_string(HandlerKind h) {
+  return h == HandlerKind::sync ? "sync" : "async";
+}
+
+Json report_header(const BenchOptions& o) {
+  Json r;
+  r["omniq_version"] = kVersion;
+  r["mode"] = to_string(o.mode);
+  r["backend"] = std::string(omniq::to_string(o.backend));
+  r["durability"] = std::string(omniq::to_string(o.durability));
+  r["tasks"] = o.tasks;
+  r["concurrency"] = o.concurrency;
+  r["prefetch"] = o.prefetch;
+  r["producers"] = o.producers;
+  r["payload_bytes"] = o.payload;
+  r["batch"] = o.batch;
+  r["handler"] = to_string(o.handler);
+  return r;
+}
+
+std::string store_file_name(Backend backend, const std::string& name) {
+  return backend == Backend::sqlite ? name + ".db" : name;
+}
+
+Settings store_settings(const BenchOptions& o, const std::string& dir, const std::string& name,
+                        Durability durability) {
+  Settings s;
+  s.backend = o.backend;
+  s.durability = durability;
+  s.database_url = dir + "/" + store_file_name(Backend::sqlite, name);
+  s.base_dir = dir + "/" + store_file_name(Backend::file, name);
+  s.log_level = LogLevel::warning;
+  s.validate();
+  return s;
+}
+
+std::shared_ptr<Storage> open_store(const Settings& s) {
+  return make_storage(s);
+}
+
+Value task_args(std::size_t i, std::int64_t stamp, const std::string& payload) {
+  Value args = Value::array();
+  args.push_back(i);
+  args.push_back(stamp);
+  args.push_back(payload);
+  return args;
+}
+
+Registry noop_registry(HandlerKind kind, std::function<void(const TaskContext&)> on_start) {
+  Registry r;
+  if (kind == HandlerKind::sync) {
+    r.add(kNoopTask, [on_start](TaskContext& ctx) {
+      if (on_start) on_start(ctx);
+    });
+  } else {
+    r.add(kNoopTask, [on_start](TaskContext& ctx) -> asio::awaitable<void> {
+      if (on_start) on_start(ctx);
+      co_return;
+    });
+  }
+  return r;
+}
+
+WorkerOptions worker_options(const BenchOptions& o) {
+  WorkerOptions w;
+  w.concurrency = o.concurrency;
+  w.prefetch = o.prefetch;
+  return w;
+}
+
+}  // namespace omniq::cli::bench
