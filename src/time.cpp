@@ -35,6 +35,22 @@ std::string format_time(Timestamp t) {
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss<Duration> hms{t - day};
+  int year_number = static_cast<int>(ymd.year());
+  if (year_number >= 0 && year_number <= 9999) {
+    // The common case by hand: stores format several instants per task written.
+    std::string out = "0000-00-00T00:00:00.000000+00:00";
+    auto put = [&out](std::size_t at, long long v, int digits) {
+      for (int i = digits - 1; i >= 0; --i, v /= 10) out[at + i] = static_cast<char>('0' + v % 10);
+    };
+    put(0, year_number, 4);
+    put(5, static_cast<unsigned>(ymd.month()), 2);
+    put(8, static_cast<unsigned>(ymd.day()), 2);
+    put(11, hms.hours().count(), 2);
+    put(14, hms.minutes().count(), 2);
+    put(17, hms.seconds().count(), 2);
+    put(20, hms.subseconds().count(), 6);
+    return out;
+  }
   char buf[48];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lld+00:00",
                 static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
