@@ -1,5 +1,6 @@
 #include "file_record.hpp"
 
+#include "file_frames.hpp"
 #include "omniq/error.hpp"
 #include "storage_rules.hpp"
 
@@ -97,6 +98,33 @@ TaskRecord decode_task_record(std::string_view bytes, std::string_view id, Recor
                        std::string(to_string(r.task.status)) + " task");
   }
   return r;
+}
+
+std::string encode_task_file(std::string_view record, const std::optional<std::string>& result,
+                             std::uint32_t version) {
+  std::string out;
+  append_frame(out, FrameKind::seal, version, record);
+  if (result) append_frame(out, FrameKind::result, version, *result);
+  return out;
+}
+
+TaskFile decode_task_file(std::string_view bytes, std::string_view id, RecordKind kind,
+                          const Serializer& serializer) {
+  Frames frames;
+  try {
+    frames = parse_frames(bytes, kind != RecordKind::waiting);
+  } catch (const SerializationError& e) {
+    bad_record(id, e.what());
+  }
+  TaskFile f;
+  f.record =
+      decode_task_record(frames.task, id, frames.sealed ? RecordKind::running : kind, serializer);
+  if (frames.result) f.result.emplace(*frames.result);
+  f.sealed = frames.sealed;
+  f.end = frames.end;
+  f.version = frames.version;
+  f.fits = kind == RecordKind::running || kind_for(f.record.task.status) == kind;
+  return f;
 }
 
 TaskResult decode_result_record(std::string_view bytes, std::string_view id,
