@@ -103,7 +103,7 @@ bool FileClaimer::claim_some(Timestamp now, std::size_t n, Duration lease, std::
     claim.record = file->record;
     apply_claim(claim.record->task, now, lease);
     claim.record->cancel_requested = false;
-    claim.snapshot = FrameKind::claim;
+    claim.claim = true;
     claim.at = claim.origin = RecordKind::waiting;
     claim.dest = RecordKind::running;
     claim.keep_open = true;

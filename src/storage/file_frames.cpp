@@ -1,5 +1,6 @@
 #include "file_frames.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -57,8 +58,8 @@ std::optional<std::uint32_t> get_hex(std::string_view s) {
 }
 
 bool known_kind(char c) {
-  for (FrameKind k : {FrameKind::seal, FrameKind::task, FrameKind::claim, FrameKind::result,
-                      FrameKind::no_result, FrameKind::journal}) {
+  for (FrameKind k : {FrameKind::seal, FrameKind::task, FrameKind::delta, FrameKind::claim,
+                      FrameKind::result, FrameKind::no_result, FrameKind::journal}) {
     if (c == static_cast<char>(k)) return true;
   }
   return false;
@@ -147,22 +148,31 @@ Frames parse_frames(std::string_view bytes, bool claims_count) {
   }
   out.sealed = true;
   out.end = *end;
-  bool have_version = false, have_task = false, have_result = false;
+  bool counting = false, have_task = false, have_result = false;
   walk_frames(bytes, *end, 0, [&](const Frame& f) {
-    if (!have_version) out.version = f.version;
-    have_version = true;
-    bool snapshot = f.kind == FrameKind::task || f.kind == FrameKind::seal ||
-                    (f.kind == FrameKind::claim && claims_count);
-    if (snapshot && !have_task) {
+    if (f.kind == FrameKind::claim && !claims_count && !counting) {
+      // A claim that never took place (the newest frames of a .task file):
+      // the next change cuts it off.
+      out.end = static_cast<std::size_t>(f.payload.data() - bytes.data());
+      return true;
+    }
+    if (!counting) out.version = f.version;
+    counting = true;
+    if (f.kind == FrameKind::result || f.kind == FrameKind::no_result) {
+      if (!have_result && f.kind == FrameKind::result) out.result = f.payload;
+      have_result = true;
+    } else if (have_task) {
+      // Older than the newest whole record: superseded.
+    } else if (f.kind == FrameKind::task || f.kind == FrameKind::seal) {
       out.task = f.payload;
       have_task = true;
-    } else if ((f.kind == FrameKind::result || f.kind == FrameKind::no_result) && !have_result) {
-      if (f.kind == FrameKind::result) out.result = f.payload;
-      have_result = true;
+    } else {
+      out.deltas.push_back(f.payload);
     }
     return true;
   });
   if (!have_task) frames_detail::damaged(0);  // no seal: frames without a record
+  std::reverse(out.deltas.begin(), out.deltas.end());
   return out;
 }
 

@@ -7,9 +7,9 @@
 // up to the checksum. A task file starts with a seal frame whose payload is
 // the task's record as the serializer wrote it, then holds the frames
 // appended by each later change, all of one change with the same version, one
-// more than the change before (a claim, a snapshot, a result, "result
-// cleared"). A change thus costs one write and no new file. With the JSON
-// serializer every payload and footer is a line of its own.
+// more than the change before: a delta (the record's fields that changed), a
+// result, "result cleared". A change thus costs one short write and no new
+// file. With the JSON serializer every payload and footer is a line of its own.
 //
 // Frames are read from the end backwards. A write cut short (a killed process,
 // a full disk, a power loss) leaves a torn tail with no valid footer: it is
@@ -23,13 +23,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace omniq {
 
 enum class FrameKind : char {
   seal = 'S',       // first: the record a task file was written with (a journal's header)
-  task = 'T',       // a snapshot of the task record, replacing those before
-  claim = 'C',      // a snapshot taken by a claim: it counts once the file is .running
+  task = 'T',       // the whole task record, replacing those before
+  delta = 'D',      // the fields of the task record a change set (null: removed)
+  claim = 'C',      // a delta made by a claim: it counts once the file was .running
   result = 'R',     // the task's result, replacing any before
   no_result = 'X',  // empty; the result was purged
   journal = 'J',    // a journal record (file_journal.hpp)
@@ -66,16 +68,21 @@ struct Frames {
   // False for a plain record (no frame at all): `task` is then the whole file
   // and a change has to rewrite the file rather than append to it.
   bool sealed = false;
-  std::string_view task;                   // the newest task record that counts
+  std::string_view task;                   // the newest whole task record that counts
+  std::vector<std::string_view> deltas;    // that count after it, oldest first
   std::optional<std::string_view> result;  // the newest result, unless none or cleared
-  std::uint32_t version = 0;               // of the newest frame
-  std::size_t end = 0;  // end of the newest intact frame; a torn append may follow
+  std::uint32_t version = 0;               // of the newest frame that counts
+  // End of the newest frame that counts: a torn append, or claims that never
+  // took place (in a .task file), may follow, for the next change to cut off.
+  std::size_t end = 0;
 };
 
-// Splits a task file's bytes into its newest record and result. Claim frames
-// count only when `claims_count` (the file is .running or .done): in a .task
-// file they are claims that never took place. Throws SerializationError when
-// frames are damaged other than at the very end.
+// Splits a task file's bytes into its newest record, the deltas after it, and
+// its result. The newest frames, if claims, count only when `claims_count`
+// (the file is .running or .done): in a .task file they are claims that never
+// took place (a claim that did is followed by the change that gave the task
+// back). Throws SerializationError when frames are damaged other than at the
+// very end.
 Frames parse_frames(std::string_view bytes, bool claims_count);
 
 // --- implementation of the template ---

@@ -1,7 +1,7 @@
 // The records of the file store: how a file in queue/ or results/ is named,
 // and bytes <-> record with every check a file read from disk needs (it may be
 // truncated, hand-edited, foreign, or renamed). A task file is framed
-// (file_frames.hpp): its record, then snapshots and results appended by later
+// (file_frames.hpp): its record, then deltas and results appended by later
 // changes. Internal to the library; kept apart from the store so a fuzz target
 // can call decode_* directly.
 #pragma once
@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,12 +44,21 @@ struct TaskRecord {
 
 std::string encode_task_record(const TaskRecord& record, const Serializer& serializer);
 
-// Decodes the content of queue/<id>.<kind>. Throws SerializationError, saying
-// what is wrong, unless it is a valid task with that id whose status fits the
-// kind (.task: PENDING or RETRYING; .done: SUCCESS, FAILED or CANCELLED;
-// .running: any, since a transition in progress passes through it).
+// Decodes the content of queue/<id>.<kind>, then applies `deltas` (see
+// record_delta), oldest first. Throws SerializationError, saying what is
+// wrong, unless it is a valid task with that id whose status fits the kind
+// (.task: PENDING or RETRYING; .done: SUCCESS, FAILED or CANCELLED; .running:
+// any, since a transition in progress passes through it).
 TaskRecord decode_task_record(std::string_view bytes, std::string_view id, RecordKind kind,
-                              const Serializer& serializer);
+                              const Serializer& serializer,
+                              std::span<const std::string_view> deltas = {});
+
+// What changed from `before` to `after`, as the keys of their encoding (see
+// encode_task_record) whose values differ, null for a key `after` no longer
+// has. Cheap for what transitions change (status, attempts, times, lease,
+// schedule, error, cancel request); anything else is found by comparing the
+// whole encodings.
+Value record_delta(const TaskRecord& before, const TaskRecord& after);
 
 // A task file read back: its newest record, its newest result (still
 // encoded), and where the next change goes.

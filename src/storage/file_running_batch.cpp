@@ -12,7 +12,7 @@ namespace {
 // Files held (locked, open) in one batch at most.
 constexpr std::size_t kMaxBatch = 256;
 // A file is rewritten rather than appended to once the append would take it
-// past a few snapshots' worth plus this.
+// past a few times the change plus this.
 constexpr std::size_t kCompactSlack = 64u << 10;
 
 std::optional<LockedRecord> lock_and_read(TaskFiles& files, const std::string& id, RecordKind kind,
@@ -67,7 +67,8 @@ void RunningBatch::commit(bool sync) {
   {
     TempFiles temps(files_.tmp());
     try {
-      for (Item& it : items_) write(it, temps, sync ? &records : nullptr);
+      bool journaled = sync && files_.durable();
+      for (Item& it : items_) write(it, temps, journaled ? &records : nullptr);
       if (temps.size() > 0 && files_.durable()) temps.sync_locked();
       for (Item& it : items_) publish(it, temps);
     } catch (...) {
@@ -94,10 +95,13 @@ void RunningBatch::write(Item& it, TempFiles& temps, std::vector<JournalRecord>*
   } else {
     result = f.result;
   }
-  std::string record;
-  if (c.record) {
-    record = files_.encode(*c.record);
-    append_frame(bytes, c.snapshot, version, record);
+  if (c.record && records) {
+    // Journaled: the whole record, so that a replay never needs a frame that
+    // was not journaled (a claim's, a renewal's).
+    append_frame(bytes, FrameKind::task, version, files_.encode(*c.record));
+  } else if (c.record) {
+    std::string delta = files_.serializer().encode(record_delta(f.record, *c.record));
+    append_frame(bytes, c.claim ? FrameKind::claim : FrameKind::delta, version, delta);
   }
   if (bytes.empty()) return;  // a move only
   it.old_end = f.end;
@@ -107,7 +111,7 @@ void RunningBatch::write(Item& it, TempFiles& temps, std::vector<JournalRecord>*
     it.appended = true;
     f.end += bytes.size();
   } else {
-    if (!c.record) record = files_.encode(f.record);
+    std::string record = files_.encode(c.record ? *c.record : f.record);
     it.rewrite = temps.add(encode_task_file(record, result, version), /*lock=*/true);
   }
   if (c.record) f.record = *c.record;

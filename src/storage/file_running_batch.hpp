@@ -2,8 +2,9 @@
 // written together so that a batch costs one write per file, no new file,
 // and (under Durability::full) one journal write and fdatasync in all.
 //
-// A change appends frames to its file (a result, then the task's new
-// snapshot), all with the file's next version; a file that cannot take them
+// A change appends frames to its file (a result, then a delta of the task's
+// record, or the whole record when the change is journaled), all with the
+// file's next version; a file that cannot take them
 // (a plain record from an earlier version, or one grown too long) is
 // rewritten whole instead, through tmp/, the new file locked from birth and
 // (under Durability::full) synced before it replaces the old one. commit()
@@ -46,8 +47,8 @@ class RunningBatch {
   explicit RunningBatch(TaskFiles& files) : files_(files) {}
 
   struct Change {
-    std::optional<TaskRecord> record{};    // the new snapshot; none: the file only moves
-    FrameKind snapshot = FrameKind::task;  // or claim, for a claim made in .task
+    std::optional<TaskRecord> record{};  // the new record; none: the file only moves
+    bool claim = false;                  // a claim made in .task: its delta counts once renamed
     RecordKind dest = RecordKind::running;
     std::optional<TaskResult> result{};  // stored with ResultChange::set
     ResultChange result_change = ResultChange::keep;

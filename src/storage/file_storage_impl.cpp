@@ -64,8 +64,7 @@ void FileStorage::Impl::put_back(Held& h, const std::string& id, TaskRecord reco
   c.dest = kind_for(record.task.status);
   c.at = c.origin = h.at;
   // A claim made in .task counts only once renamed (see FileClaimer).
-  c.snapshot = h.at == RecordKind::waiting && c.dest == RecordKind::running ? FrameKind::claim
-                                                                            : FrameKind::task;
+  c.claim = h.at == RecordKind::waiting && c.dest == RecordKind::running;
   if (result) {
     c.result = std::move(result);
     c.result_change = ResultChange::set;

@@ -15,7 +15,8 @@ namespace {
 
 // A task file's content as replay folds records into it.
 struct Image {
-  std::string task;
+  std::string task;                 // the newest whole record
+  std::vector<std::string> deltas;  // after it, oldest first
   std::optional<std::string> result;
   std::uint32_t version = 0;
   std::optional<RecordKind> kind;  // the name it is under
@@ -29,8 +30,11 @@ void fold(Image& image, const JournalRecord& r) {
     return true;
   });
   for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
-    if (it->kind == FrameKind::task || it->kind == FrameKind::claim) {
+    if (it->kind == FrameKind::task || it->kind == FrameKind::seal) {
       image.task = std::string(it->payload);
+      image.deltas.clear();
+    } else if (it->kind == FrameKind::delta || it->kind == FrameKind::claim) {
+      image.deltas.emplace_back(it->payload);
     } else if (it->kind == FrameKind::result) {
       image.result = std::string(it->payload);
     } else if (it->kind == FrameKind::no_result) {
@@ -84,7 +88,8 @@ void TaskFiles::replay(const std::map<std::string, std::vector<const JournalReco
         present.push_back(k);
         Frames f = parse_frames(*bytes, k != RecordKind::waiting);
         if (image.kind && f.version <= image.version) continue;
-        image = Image{std::string(f.task), std::nullopt, f.version, k};
+        image = Image{std::string(f.task), {}, std::nullopt, f.version, k};
+        for (std::string_view d : f.deltas) image.deltas.emplace_back(d);
         if (f.result) image.result = std::string(*f.result);
       } catch (const SerializationError& e) {
         quarantine(queue_, name, e.what());
@@ -106,9 +111,12 @@ void TaskFiles::replay(const std::map<std::string, std::vector<const JournalReco
       logger()->error("file store: journal records for {} hold no task record", id);
       continue;
     }
+    std::string bytes = encode_task_file(image.task, image.result, image.version);
+    for (const std::string& d : image.deltas) {
+      append_frame(bytes, FrameKind::delta, image.version, d);
+    }
     TempFiles temps(tmp_);
-    temps.publish(temps.add(encode_task_file(image.task, image.result, image.version)), queue_,
-                  record_name(id, *image.kind));
+    temps.publish(temps.add(bytes), queue_, record_name(id, *image.kind));
     for (RecordKind k : present) {
       if (k != *image.kind) queue_.remove(record_name(id, k));
     }
