@@ -37,7 +37,7 @@
 // many tasks it touched. A journal whose store is gone is discarded after a
 // sync of the file system when it was written since the last boot (the page
 // cache still holds its changes), and replayed otherwise: every task file older
-// than a record (by version) is brought up to it. A journal past 32 MiB is
+// than a record (by version) is brought up to it. A journal past 128 MiB is
 // emptied after a syncfs(), whose start a checkpoint mark records, so that no
 // older record is ever replayed (purge deletes files only behind such a mark).
 // A claim or a renewal is not journaled: after a power loss it may be undone

@@ -43,7 +43,7 @@ struct JournalRecord {
 class Journal {
  public:
   // Journals past this size are emptied by a checkpoint.
-  static constexpr std::size_t kCheckpointBytes = 32u << 20;
+  static constexpr std::size_t kCheckpointBytes = 128u << 20;
 
   // This boot's id (/proc/sys/kernel/random/boot_id), or "" if unknown.
   static std::string boot_id();

@@ -11,6 +11,8 @@ namespace {
 
 // Files held (locked, open) in one batch at most.
 constexpr std::size_t kMaxBatch = 256;
+// Room made for a batch's items at once (a dequeue_many or finish_many of 100).
+constexpr std::size_t kReserve = 128;
 // A file is rewritten rather than appended to once the append would take it
 // past a few times the change plus this.
 constexpr std::size_t kCompactSlack = 64u << 10;
@@ -57,6 +59,7 @@ std::optional<LockedRecord> relock_cached(ClaimCache* cache, const std::string& 
 }  // namespace
 
 void RunningBatch::add(LockedRecord file, const std::string& id, Change change) {
+  if (items_.empty()) items_.reserve(kReserve);
   Item it{std::move(file), id, std::move(change)};
   items_.push_back(std::move(it));
 }
