@@ -5,10 +5,14 @@
 namespace omniq {
 
 void DueIndex::put(const Task& task) {
-  erase(task.id);
-  Key key{due_time(task), task.created_at, task.id};
+  put(Key{due_time(task), task.created_at, task.id});
+}
+
+void DueIndex::put(Key key) {
+  const std::string& id = std::get<2>(key);
+  erase(id);
   order_.insert(key);
-  keys_.emplace(task.id, std::move(key));
+  keys_.emplace(id, std::move(key));
 }
 
 void DueIndex::erase(const std::string& id) {
@@ -18,16 +22,27 @@ void DueIndex::erase(const std::string& id) {
   keys_.erase(it);
 }
 
-std::optional<std::string> DueIndex::pop_due(Timestamp now) {
+std::optional<DueIndex::Key> DueIndex::pop_due(Timestamp now) {
   if (order_.empty() || std::get<0>(*order_.begin()) > now) return std::nullopt;
-  std::string id = std::get<2>(*order_.begin());
-  erase(id);
-  return id;
+  Key key = *order_.begin();
+  erase(std::get<2>(key));
+  return key;
 }
 
 std::optional<Timestamp> DueIndex::earliest() const {
   if (order_.empty()) return std::nullopt;
   return std::get<0>(*order_.begin());
+}
+
+void DueIndex::retain(const std::unordered_set<std::string>& ids) {
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    if (ids.count(it->first) != 0) {
+      ++it;
+    } else {
+      order_.erase(it->second);
+      it = keys_.erase(it);
+    }
+  }
 }
 
 void DueIndex::clear() {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "omniq/task.hpp"
 
@@ -20,19 +21,24 @@ namespace omniq {
 
 class DueIndex {
  public:
+  using Key = std::tuple<Timestamp, Timestamp, std::string>;  // due, created_at, id
+
   // Adds a waiting task, or moves it to its new place.
   void put(const Task& task);
+  // Puts back an entry pop_due returned.
+  void put(Key key);
   void erase(const std::string& id);
   bool contains(const std::string& id) const { return keys_.count(id) != 0; }
-  // Removes and returns the first id due at `now`, or nullopt.
-  std::optional<std::string> pop_due(Timestamp now);
+  // Removes and returns the first entry due at `now` (its id last), or nullopt.
+  std::optional<Key> pop_due(Timestamp now);
   // The earliest due time, if any.
   std::optional<Timestamp> earliest() const;
   void clear();
+  // Drops the entries whose id is not in `ids`.
+  void retain(const std::unordered_set<std::string>& ids);
   std::size_t size() const { return keys_.size(); }
 
  private:
-  using Key = std::tuple<Timestamp, Timestamp, std::string>;  // due, created_at, id
   std::set<Key> order_;
   std::unordered_map<std::string, Key> keys_;
 };

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "file_record.hpp"
 #include "omniq/logging.hpp"
@@ -57,6 +58,8 @@ void QueueWatch::poll() {
         continue;
       }
       if (ev.len == 0) continue;
+      // Most events are this store's own claims and outcomes: skip them cheaply.
+      if (!std::string_view(name).ends_with(".task")) continue;
       auto rec = parse_record_name(name);
       if (!rec || rec->kind != RecordKind::waiting) continue;
       arrivals_.fetch_add(1, std::memory_order_relaxed);

@@ -25,34 +25,91 @@ TaskFiles::TaskFiles(const std::string& base_dir, Durability durability,
       results_(base_.sub("results")),
       corrupt_(base_.sub("corrupt")),
       tmp_(base_.sub("tmp")),
-      durable_(durability == Durability::full),
+      journal_dir_(base_.sub("journal")),
+      boot_(Journal::boot_id()),
       serializer_(serializer ? std::move(serializer) : std::make_shared<JsonSerializer>()) {
   TempFiles::remove_orphans(tmp_);
-  if (durable_) base_.sync();  // the new subdirectories' entries
+  recover_journals();
+  if (durability == Durability::full) {
+    base_.sync();  // the new subdirectories' entries
+    journal_ = std::make_unique<Journal>(journal_dir_, tmp_, boot_);
+  }
 }
 
-std::optional<TaskRecord> TaskFiles::read(const std::string& id, RecordKind kind) {
-  std::string name = record_name(id, kind);
+void TaskFiles::commit(std::vector<JournalRecord>& records) {
+  if (!journal_ || records.empty()) return;
+  journal_->commit(records);
+  if (journal_->size() <= Journal::kCheckpointBytes) return;
   try {
-    auto bytes = queue_.read(name, kMaxRecordBytes);
+    checkpoint();
+  } catch (const StorageError& e) {  // the records are durable; the journal just stays long
+    logger()->error("file store: checkpoint of {} failed: {}", base_.path(), e.what());
+  }
+}
+
+void TaskFiles::checkpoint() {
+  if (!journal_) return;
+  std::int64_t start = Journal::now_ns();
+  queue_.sync_fs();
+  Journal::advance_mark(journal_dir_, tmp_, {boot_, start});
+  journal_->reset();
+}
+
+void TaskFiles::retire_journal() noexcept {
+  if (!journal_) return;
+  try {
+    checkpoint();
+    journal_->discard();
+  } catch (const std::exception& e) {
+    logger()->error("file store: cannot retire the journal of {}: {}", base_.path(), e.what());
+  }
+  journal_.reset();
+}
+
+std::optional<TaskFile> TaskFiles::read(const std::string& id, RecordKind kind) {
+  std::string name = record_name(id, kind);
+  std::optional<TaskFile> f;
+  try {
+    auto bytes = queue_.read(name, kMaxTaskFileBytes);
     if (!bytes) return std::nullopt;
-    return decode_task_record(*bytes, id, kind, *serializer_);
+    f = decode_task_file(*bytes, id, kind, *serializer_);
   } catch (const SerializationError& e) {
     quarantine(queue_, name, e.what());
     return std::nullopt;
   }
+  if (!f->fits) return relocate(id, kind);
+  return f;
 }
 
-std::optional<TaskRecord> TaskFiles::read_locked(const RunningLock& lock, const std::string& id) {
+std::optional<TaskFile> TaskFiles::relocate(const std::string& id, RecordKind kind) {
+  RunningLock lock;
+  std::string name = record_name(id, kind);
+  if (lock.acquire(queue_, name, /*wait=*/true) != RunningLock::Status::locked) {
+    return std::nullopt;
+  }
+  auto f = read_locked(lock, id, kind);
+  if (!f || f->fits) return f;
+  RecordKind fits = kind_for(f->record.task.status);
+  logger()->warn("file store: {} holds a {} task (left by a crash); moving it to .{}",
+                 queue_.path(name), to_string(f->record.task.status), suffix(fits));
+  if (queue_.move(name, queue_, record_name(id, fits), /*noreplace=*/true) != FsDir::Move::moved) {
+    return std::nullopt;
+  }
+  f->fits = true;
+  return f;
+}
+
+std::optional<TaskFile> TaskFiles::read_locked(const RunningLock& lock, const std::string& id,
+                                               RecordKind kind) {
   try {
-    return decode_task_record(lock.read(kMaxRecordBytes), id, RecordKind::running, *serializer_);
+    return decode_task_file(lock.read(kMaxTaskFileBytes), id, kind, *serializer_);
   } catch (const SerializationError& e) {
-    quarantine(queue_, record_name(id, RecordKind::running), e.what());
+    quarantine(queue_, record_name(id, kind), e.what());
     return std::nullopt;
   }
 }
 
-std::optional<TaskRecord> TaskFiles::find(const std::string& id) {
+std::optional<TaskFile> TaskFiles::find(const std::string& id) {
   // A task moves .task -> .running -> .task/.done; the one final state is
   // looked at last, and a miss on all three is only believed after a few rounds.
   for (int round = 0; round < kFindRounds; ++round) {
@@ -63,7 +120,19 @@ std::optional<TaskRecord> TaskFiles::find(const std::string& id) {
   return std::nullopt;
 }
 
-std::optional<TaskResult> TaskFiles::read_result(const std::string& id) {
+std::optional<TaskResult> TaskFiles::result_of(const std::string& id,
+                                               const std::optional<TaskFile>& file) {
+  if (!file || !file->result) return read_result_file(id);
+  try {
+    return decode_result_record(*file->result, id, *serializer_);
+  } catch (const SerializationError& e) {
+    logger()->error("file store: the result in the task file of {} cannot be read: {}", id,
+                    e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<TaskResult> TaskFiles::read_result_file(const std::string& id) {
   std::string name = result_name(id);
   try {
     auto bytes = results_.read(name, kMaxRecordBytes);

@@ -8,9 +8,18 @@
 
 namespace omniq::file_store_hooks {
 
-// Called right after a claim renamed <id>.task to <id>.running, before the
-// claimer locks and rewrites it (a test kills the process here).
+// Called when a claim has written its claim frame into <id>.task, right
+// before the rename to <id>.running that makes the claim (a test kills the
+// process here, or after the rename: after_claim_rename).
+inline void (*before_claim_rename)(const std::string& id) = nullptr;
 inline void (*after_claim_rename)(const std::string& id) = nullptr;
+
+// Called when an outcome (or any change that moves the file on) has been
+// written into <id>.running, before the file is renamed to .task or .done.
+inline void (*before_move_on)(const std::string& id) = nullptr;
+
+// Replaces the boot id (a test pretends the machine rebooted).
+inline std::string (*boot_id)() = nullptr;
 
 // Full listings of a queue/ directory to rebuild a due index, by any file
 // store in this process.

@@ -166,6 +166,10 @@ void FsDir::sync() const {
   if (::fsync(fd_) != 0) throw_fs_error("fsync directory", path_, errno);
 }
 
+void FsDir::sync_fs() const {
+  if (::syncfs(fd_) != 0) throw_fs_error("sync the file system of", path_, errno);
+}
+
 std::vector<FsDir::Entry> FsDir::list() const {
   int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_fs_error("open directory", path_, errno);

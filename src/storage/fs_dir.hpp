@@ -54,6 +54,10 @@ class FsDir {
   bool remove(const std::string& name) const;
   // fsync of the directory itself (its entries).
   void sync() const;
+  // syncfs() of the file system holding the directory: every write made to
+  // it so far (file data, new and renamed entries) is durable once it
+  // returns, at the cost of one journal commit and cache flush for all of them.
+  void sync_fs() const;
 
   struct Entry {
     std::string name;

@@ -31,8 +31,7 @@ void write_all(int fd, std::string_view bytes, const std::string& path) {
 
 }  // namespace
 
-TempFiles::TempFiles(const FsDir& tmp, bool durable)
-    : tmp_(tmp), durable_(durable), prefix_(std::to_string(::getpid()) + ".") {}
+TempFiles::TempFiles(const FsDir& tmp) : tmp_(tmp), prefix_(std::to_string(::getpid()) + ".") {}
 
 TempFiles::~TempFiles() {
   for (File& f : files_) {
@@ -63,32 +62,25 @@ std::size_t TempFiles::add(std::string_view bytes, bool lock) {
   if (lock) {
     // A file nobody else can have opened yet: this never waits.
     if (::flock(added.fd, LOCK_EX) != 0) throw_fs_error("lock", tmp_.path(added.name), errno);
-    added.locked = true;
   }
   write_all(added.fd, bytes, tmp_.path(added.name));
-  if (!durable_ && !lock) close_fd(added);
+  if (!lock) close_fd(added);
   return files_.size() - 1;
-}
-
-void TempFiles::sync() {
-  if (!durable_) return;
-  for (File& f : files_) {
-    if (f.fd >= 0 && !f.synced) ::sync_file_range(f.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  }
-  for (File& f : files_) {
-    if (f.fd < 0 || f.synced) continue;
-    if (::fsync(f.fd) != 0) throw_fs_error("fsync", tmp_.path(f.name), errno);
-    f.synced = true;
-    if (!f.locked) close_fd(f);
-  }
 }
 
 bool TempFiles::publish(std::size_t i, const FsDir& dir, const std::string& name, bool noreplace) {
   File& f = files_.at(i);
-  if (durable_ && !f.synced) sync();  // never rename data that is not yet durable
   if (tmp_.move(f.name, dir, name, noreplace) != FsDir::Move::moved) return false;
   f.published = true;
   return true;
+}
+
+void TempFiles::sync_locked() {
+  for (File& f : files_) {
+    if (f.fd >= 0 && !f.published && ::fdatasync(f.fd) != 0) {
+      throw_fs_error("sync", tmp_.path(f.name), errno);
+    }
+  }
 }
 
 void TempFiles::remove_orphans(const FsDir& tmp) {

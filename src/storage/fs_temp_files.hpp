@@ -1,10 +1,10 @@
 // TempFiles: a batch of atomic writes. Each file is written whole under a
 // unique name in the store's tmp/ directory (same file system, mode 0600
-// whatever the umask); sync() makes all their data durable at once (writeback
-// of every file is started before the first fsync, so the file system commits
-// them together); publish() renames one into place. Whatever was not
+// whatever the umask); publish() renames one into place. Whatever was not
 // published is removed when the batch is destroyed, so a failed write never
-// leaves a partial file behind. Internal to the library; not synchronised.
+// leaves a partial file behind. Nothing is synced unless asked (sync_locked):
+// the file store's durability comes from its journal. Internal to the
+// library; not synchronised.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +18,7 @@ namespace omniq {
 
 class TempFiles {
  public:
-  // `durable`: sync() fsyncs; otherwise it does nothing.
-  TempFiles(const FsDir& tmp, bool durable);
+  explicit TempFiles(const FsDir& tmp);
   ~TempFiles();
   TempFiles(const TempFiles&) = delete;
   TempFiles& operator=(const TempFiles&) = delete;
@@ -29,11 +28,12 @@ class TempFiles {
   // it is already locked when published (see RunningLock). Throws
   // StorageError (ENOSPC, EFBIG, EACCES...) naming the file, leaving nothing.
   std::size_t add(std::string_view bytes, bool lock = false);
-  // Makes the data of every file added so far durable (when durable).
-  void sync();
   // Renames file i to dir/name (replacing it unless noreplace). Returns false,
   // keeping the temp file for removal, when noreplace and name exists.
   bool publish(std::size_t i, const FsDir& dir, const std::string& name, bool noreplace = false);
+  // fdatasync()s the files still open (those added with `lock`), so that
+  // publishing one over an older file never leaves a file the power can empty.
+  void sync_locked();
   std::size_t size() const { return files_.size(); }
 
   // Removes temp files that a process no longer alive left in tmp/.
@@ -42,15 +42,12 @@ class TempFiles {
  private:
   struct File {
     std::string name;
-    int fd = -1;  // kept open until synced when durable, or while locked
-    bool locked = false;
-    bool synced = false;
+    int fd = -1;  // kept open while locked
     bool published = false;
   };
   void close_fd(File& f);
 
   const FsDir& tmp_;
-  bool durable_;
   std::string prefix_;  // "<pid>."
   std::vector<File> files_;
 };

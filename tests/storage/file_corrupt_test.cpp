@@ -119,11 +119,12 @@ TEST(FileStorageCorruptResult, CorruptResultIsMovedAsideAndReadsAsAbsent) {
   TempDir dir;
   LogCapture log;
   FileStorage store(file_options(dir / "store"));
+  // A finished task as an earlier version stored it: a plain record in
+  // queue/<id>.done, its result in results/<id>.result (here damaged).
   Task t = file_task();
-  store.enqueue(t);
-  Task c = *store.dequeue(kF0, kFLease);
-  Outcome o = success_of(c, Value(5), kF0);
-  store.finish_many({&o, 1});
+  t.status = TaskStatus::SUCCESS;
+  t.attempts = 1;
+  write_file(dir / "store" / "queue" / (t.id + ".done"), to_value(t).dump());
   write_file(dir / "store" / "results" / (t.id + ".result"), "{\"task_id\": 12");
   EXPECT_FALSE(store.get_result(t.id).has_value());
   EXPECT_EQ(names_in(dir / "store" / "corrupt").size(), 1u);

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sstream>
+
 #include "omniq/error.hpp"
 #include "omniq/serializer.hpp"
 #include "storage/file_test_util.hpp"
@@ -19,24 +21,45 @@ class UmaskGuard {
   mode_t old_;
 };
 
-TEST(FileStorageLayout, TaskFilesAreNamedByIdAndStateAndResultsByTaskId) {
+// The lines of a JSON task file: records and the footers of their frames.
+std::vector<std::string> lines_of(const fs::path& p) {
+  std::vector<std::string> out;
+  std::istringstream in(read_file(p));
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+TEST(FileStorageLayout, TaskFilesAreNamedByIdAndStateAndHoldTheirResult) {
   TempDir dir;
   fs::path base = dir / "store";
   FileStorage store(file_options(base));
   Task t = file_task();
   store.enqueue(t);
-  EXPECT_EQ(names_in(base), (std::vector<std::string>{"corrupt", "queue", "results", "tmp"}));
+  EXPECT_EQ(names_in(base),
+            (std::vector<std::string>{"corrupt", "journal", "queue", "results", "tmp"}));
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".task"});
   Task c = *store.dequeue(kF0, kFLease);
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".running"});
   Outcome o = success_of(c, Value(42), kF0 + seconds(1));
   ASSERT_EQ(store.finish_many({&o, 1}), std::vector<bool>{true});
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".done"});
-  EXPECT_EQ(names_in(base / "results"), std::vector<std::string>{t.id + ".result"});
+  EXPECT_TRUE(names_in(base / "results").empty());  // only read, for earlier versions' stores
   EXPECT_TRUE(names_in(base / "tmp").empty());
   EXPECT_TRUE(names_in(base / "corrupt").empty());
-  // JSON by default, readable as it is.
-  EXPECT_EQ(Value::parse(read_file(base / "results" / (t.id + ".result")))["result"], 42);
+  // JSON lines by default, readable as they are: the record the task was
+  // enqueued with, then each change's frames, each followed by its footer.
+  auto lines = lines_of(base / "queue" / (t.id + ".done"));
+  ASSERT_GE(lines.size(), 4u);
+  EXPECT_EQ(Value::parse(lines[0])["status"], "PENDING");
+  EXPECT_EQ(lines[1].rfind("@omniq S ", 0), 0u);
+  EXPECT_EQ(lines.back().rfind("@omniq ", 0), 0u);
+  auto result = std::find_if(lines.begin(), lines.end(),
+                             [](const std::string& l) { return l.rfind("@omniq R ", 0) == 0; });
+  ASSERT_NE(result, lines.end());
+  EXPECT_EQ(Value::parse(*(result - 1))["result"], 42);
+  store.close();
+  // A closed store leaves no journal behind, only the lock and checkpoint mark.
+  EXPECT_EQ(names_in(base / "journal"), (std::vector<std::string>{"lock", "mark"}));
 }
 
 TEST(FileStorageLayout, DirectoriesAre0700AndFiles0600WhateverTheUmask) {
@@ -52,11 +75,17 @@ TEST(FileStorageLayout, DirectoriesAre0700AndFiles0600WhateverTheUmask) {
     store.finish_many({&o, 1});
     SCOPED_TRACE(mask);
     EXPECT_EQ(mode_of(dir / "a"), 0700u);
-    for (const char* d : {"", "queue", "results", "corrupt", "tmp"}) {
+    for (const char* d : {"", "queue", "results", "corrupt", "tmp", "journal"}) {
       EXPECT_EQ(mode_of(base / d), 0700u) << d;
     }
     EXPECT_EQ(mode_of(base / "queue" / (t.id + ".done")), 0600u);
-    EXPECT_EQ(mode_of(base / "results" / (t.id + ".result")), 0600u);
+    auto journal = names_in(base / "journal");  // the lock and this store's journal
+    EXPECT_EQ(journal.size(), 2u);
+    for (const std::string& name : journal) EXPECT_EQ(mode_of(base / "journal" / name), 0600u);
+    store.close();
+    for (const std::string& name : names_in(base / "journal")) {
+      EXPECT_EQ(mode_of(base / "journal" / name), 0600u) << name;  // the lock and the mark
+    }
   }
 }
 
@@ -128,8 +157,11 @@ TEST(FileStorageLayout, MsgpackSerializerWorksEndToEnd) {
   {
     FileStorage store(opts);
     store.enqueue(t);
+    // The record, then the seal frame's footer.
     std::string bytes = read_file(base / "queue" / (t.id + ".task"));
-    EXPECT_EQ(MsgpackSerializer().decode_task(bytes), t);
+    auto seal = bytes.rfind("\n@omniq S ");
+    ASSERT_NE(seal, std::string::npos);
+    EXPECT_EQ(MsgpackSerializer().decode_task(bytes.substr(0, seal)), t);
     Task c = *store.dequeue(kF0, kFLease);
     Outcome o = success_of(c, Value{{"sum", 3}}, kF0 + seconds(1));
     ASSERT_TRUE(store.finish_many({&o, 1}).front());

@@ -1,7 +1,8 @@
 // FileStorage shared by several stores and processes: other processes' work is
 // seen, no task is claimed twice, a drain does not list the queue per task, a
-// claim interrupted by SIGKILL is recovered after its grace, and a failed
-// write (file too large) leaves nothing behind.
+// claim interrupted by SIGKILL either never happened or is recovered when its
+// lease runs out, an outcome interrupted before its rename is finished after
+// the grace, and a failed write (file too large) leaves nothing behind.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -167,7 +168,32 @@ TEST(FileStorageShared, OutcomeOfAClaimAnotherStoreRecoveredIsRefused) {
   EXPECT_EQ(a.get_result(t.id)->result, Value("fresh"));
 }
 
-TEST(FileStorageCrash, ClaimKilledBeforeItsRewriteIsGivenBackOnlyAfterTheGrace) {
+TEST(FileStorageCrash, ClaimKilledBeforeItsRenameNeverHappened) {
+  TempDir dir;
+  Task t = file_task();
+  {
+    FileStorage s(file_options(dir / "store"));
+    s.enqueue(t);
+  }
+  int rc = in_child([&] {
+    file_store_hooks::before_claim_rename = [](const std::string&) { ::raise(SIGKILL); };
+    FileStorage s(file_options(dir / "store"));
+    s.dequeue(kF0, kFLease);
+    return 0;
+  });
+  ASSERT_EQ(rc, 128 + SIGKILL);
+  // The claim frame was written, but only the rename makes a claim.
+  EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".task"});
+  FileStorage s(file_options(dir / "store"));
+  EXPECT_EQ(s.get_task(t.id), t);  // still PENDING, no attempt counted
+  EXPECT_EQ(s.recover_expired(kF0 + hours(10)), 0u);
+  Task c = *s.dequeue(kF0, kFLease);  // claimable at once, no grace to wait for
+  EXPECT_EQ(c.id, t.id);
+  EXPECT_EQ(c.attempts, 1);
+  EXPECT_EQ(s.get_task(t.id), c);
+}
+
+TEST(FileStorageCrash, ClaimKilledAfterItsRenameIsRecoveredWhenItsLeaseRunsOut) {
   TempDir dir;
   Task t = file_task();
   {
@@ -182,20 +208,51 @@ TEST(FileStorageCrash, ClaimKilledBeforeItsRewriteIsGivenBackOnlyAfterTheGrace) 
   });
   ASSERT_EQ(rc, 128 + SIGKILL);
   EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".running"});
-
-  // Within the grace the file is left to its (possibly live) claimer.
   FileStorage s(file_options(dir / "store"));
-  EXPECT_EQ(s.get_task(t.id), t);  // still PENDING, no attempt counted
+  Task claimed = *s.get_task(t.id);
+  EXPECT_EQ(claimed.status, TaskStatus::RUNNING);
+  EXPECT_EQ(claimed.attempts, 1);
+  EXPECT_EQ(claimed.lease_expires_at, kF0 + kFLease);
+  EXPECT_EQ(s.recover_expired(kF0 + kFLease), 0u);  // the lease is still live
+  EXPECT_FALSE(s.dequeue(kF0 + kFLease, kFLease).has_value());
+  EXPECT_EQ(s.recover_expired(kF0 + kFLease + seconds(1)), 1u);
+  Task again = *s.dequeue(kF0 + kFLease + seconds(1), kFLease);
+  EXPECT_EQ(again.attempts, 2);
+  EXPECT_EQ(again.error->error_type, "WorkerLost");
+}
+
+TEST(FileStorageCrash, OutcomeKilledBeforeItsRenameIsFinishedOnlyAfterTheGrace) {
+  TempDir dir;
+  Task t = file_task();
+  Task claimed;
+  {
+    FileStorage s(file_options(dir / "store"));
+    s.enqueue(t);
+    claimed = *s.dequeue(kF0, kFLease);
+  }
+  int rc = in_child([&] {
+    file_store_hooks::before_move_on = [](const std::string&) { ::raise(SIGKILL); };
+    FileStorage s(file_options(dir / "store"));
+    Outcome o = success_of(claimed, Value("done"), kF0 + seconds(1));
+    s.finish_many({&o, 1});
+    return 0;
+  });
+  ASSERT_EQ(rc, 128 + SIGKILL);
+  // The outcome is in the file, which is still named .running: a move in progress.
+  EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".running"});
+  FileStorage s(file_options(dir / "store"));
+  EXPECT_EQ(s.get_task(t.id)->status, TaskStatus::SUCCESS);
+  EXPECT_EQ(s.get_result(t.id)->result, Value("done"));
+  // Within the grace the file is left to its (possibly live) owner.
   EXPECT_EQ(s.recover_expired(kF0 + hours(10)), 0u);
-  EXPECT_FALSE(s.dequeue(kF0, kFLease).has_value());
+  EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".running"});
 
   FileStorage::Options quick = file_options(dir / "store");
   quick.claim_grace = Duration::zero();
   FileStorage r(quick);
   EXPECT_EQ(r.recover_expired(kF0), 1u);
-  Task c = *r.dequeue(kF0, kFLease);
-  EXPECT_EQ(c.id, t.id);
-  EXPECT_EQ(c.attempts, 1);
+  EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".done"});
+  EXPECT_EQ(r.get_result(t.id)->result, Value("done"));
 }
 
 TEST(FileStorageCrash, AnExplicitCallMayTakeOverAClaimThatDiedMidway) {
@@ -204,7 +261,7 @@ TEST(FileStorageCrash, AnExplicitCallMayTakeOverAClaimThatDiedMidway) {
   FileStorage s(file_options(dir / "store"));
   s.enqueue(t);
   int rc = in_child([&] {
-    file_store_hooks::after_claim_rename = [](const std::string&) { ::raise(SIGKILL); };
+    file_store_hooks::before_claim_rename = [](const std::string&) { ::raise(SIGKILL); };
     FileStorage c(file_options(dir / "store"));
     c.dequeue(kF0, kFLease);
     return 0;
