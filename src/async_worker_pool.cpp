@@ -178,7 +178,10 @@ asio::awaitable<void> AsyncWorkerPool::Impl::claim_loop() {
   Duration backoff = std::chrono::milliseconds(10);
   while (!stopping_) {
     start_buffered();
-    std::size_t held = running_.size() + buffer_.size();
+    // Outcomes still being written count too: a crash now would run those
+    // tasks again, so claims + runs + unrecorded outcomes stay within
+    // concurrency + prefetch (the duplicate-run bound per crash).
+    std::size_t held = running_.size() + buffer_.size() + records_;
     std::size_t room =
         opt_.concurrency + opt_.prefetch > held ? opt_.concurrency + opt_.prefetch - held : 0;
     if (room == 0 || buffer_.size() > opt_.prefetch / 2) {
@@ -285,6 +288,7 @@ asio::awaitable<void> AsyncWorkerPool::Impl::run_task(Task task, std::shared_ptr
   wake();
   co_await record(task, std::move(r));
   --records_;
+  wake();  // room for another claim
   changed();
 }
 
