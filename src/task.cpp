@@ -144,8 +144,9 @@ void validate_task(const Task& task) {
   if (!task.kwargs.is_object()) {
     invalid("kwargs must be a JSON object, got " + std::string(task.kwargs.type_name()));
   }
-  if (nests_deeper_than(task.args, kMaxDepth) || nests_deeper_than(task.kwargs, kMaxDepth)) {
-    invalid("arguments nest deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (nests_deeper_than(task.args, kMaxValueDepth) ||
+      nests_deeper_than(task.kwargs, kMaxValueDepth)) {
+    invalid("arguments nest deeper than " + std::to_string(kMaxValueDepth) + " levels");
   }
 }
 
