@@ -58,6 +58,7 @@ inline std::vector<std::string> hostile_ids() {
           std::string("a\0b", 3),
           std::string("\0", 1),
           std::string(10 * 1024, 'a'),
+          std::string(10 * 1024, '\x14'),
           "\xd1\x82\xd0\xb5\xd1\x81\xd1\x82",  // "тест"
           "\xff\xfe",
           "a\\b",
