@@ -169,6 +169,10 @@ Task make_task(std::string func_path, Value args, const TaskOptions& options,
   if (options.delay && options.delay->count() < 0) {
     invalid("delay is negative (" + std::to_string(options.delay->count()) + "us)");
   }
+  // Checked before kwargs are copied below: copying a Value recurses per level.
+  if (nests_deeper_than(options.kwargs, kMaxValueDepth)) {
+    invalid("arguments nest deeper than " + std::to_string(kMaxValueDepth) + " levels");
+  }
   Task t;
   t.id = new_task_id(now);
   t.func_path = std::move(func_path);
