@@ -107,8 +107,16 @@ TEST_P(HostileInput, HundredThousandLevelsOfNestingAreRefusedWithoutOverflow) {
   TaskOptions o;
   o.kwargs = Value::object();
   o.kwargs["deep"] = nested(100000);
-  expect_too_deep([&] { oq().enqueue("job", Value::array(), o); });
-  expect_too_deep([&] { oq().enqueue_many({oq().make_task("job", nested(100000))}); });
+  // (Moved in, like the values below: a copy of a hostile value made by the
+  // caller would recurse in the caller's own code.)
+  expect_too_deep([&] { oq().enqueue("job", Value::array(), std::move(o)); });
+  expect_too_deep([&] {
+    std::vector<Task> tasks;
+    Task t = oq().make_task("job", Value::array());
+    t.args = nested(100000);
+    tasks.push_back(std::move(t));
+    oq().enqueue_many(std::move(tasks));
+  });
   EXPECT_NO_THROW(oq().enqueue("job", nested(kMaxValueDepth - 1)));  // kMaxValueDepth arrays
   EXPECT_EQ(oq().stats().total(), 1u);
 }
