@@ -108,6 +108,7 @@ class AsyncWorkerPool::Impl : public std::enable_shared_from_this<Impl> {
     asio::steady_timer t(strand_, deadline);
     waiters_.push_back(&t);
     co_await t.async_wait(kWait);
+    // cppcheck-suppress danglingLifetime ; &t leaves waiters_ here, before t goes out of scope
     std::erase(waiters_, &t);
   }
   template <class F>
