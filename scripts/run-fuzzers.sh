@@ -22,7 +22,8 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_decode fuzz_file_record fuzz_settings fuzz_duration fuzz_id)
 fi
 
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# -O1 with line tables: quick to build, fast enough to fuzz, readable reports.
+CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
   -DOMNIQ_BUILD_FUZZERS=ON -DOMNIQ_BUILD_TESTS=OFF -DOMNIQ_BUILD_CLI=OFF \
   -DOMNIQ_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build" --target "${targets[@]}" -j "$jobs"
