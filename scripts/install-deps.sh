@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev clang-format clang-tidy
+  clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 )
 
 missing=()

@@ -21,6 +21,8 @@ std::shared_ptr<AsyncTaskQueue> build(std::shared_ptr<Storage> storage, Settings
 
 }  // namespace
 
+// cppcheck-suppress passedByValue ; the public signature takes settings by value, like the
+// other constructor; used twice below, so it cannot be moved from.
 AsyncOmniQ::AsyncOmniQ(Settings settings, std::shared_ptr<Clock> clock)
     : queue_(build(make_storage(settings), settings, std::move(clock))) {}
 

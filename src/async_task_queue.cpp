@@ -166,6 +166,12 @@ asio::awaitable<bool> AsyncTaskQueue::record(Outcome outcome) {
 }
 
 asio::awaitable<bool> AsyncTaskQueue::complete_task(const Task& claimed, Value result) {
+  // Every store must be able to hold the result (the memory store would take
+  // anything, and copy it recursively on every read).
+  if (nests_deeper_than(result, kMaxValueDepth)) {
+    throw SerializationError("the result of task " + claimed.id + " nests deeper than " +
+                             std::to_string(kMaxValueDepth) + " levels");
+  }
   Outcome o = success_outcome(claimed, std::move(result), clock_->now());
   bool applied = co_await record(std::move(o));
   if (applied) log_events::succeeded(claimed);

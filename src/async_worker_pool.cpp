@@ -111,6 +111,7 @@ class AsyncWorkerPool::Impl : public std::enable_shared_from_this<Impl> {
     asio::steady_timer t(strand_, deadline);
     waiters_.push_back(&t);
     co_await t.async_wait(kWait);
+    // cppcheck-suppress danglingLifetime ; &t leaves waiters_ here, before t goes out of scope
     std::erase(waiters_, &t);
   }
   template <class F>
@@ -183,7 +184,10 @@ asio::awaitable<void> AsyncWorkerPool::Impl::claim_loop() {
   Duration backoff = std::chrono::milliseconds(10);
   while (!stopping_) {
     start_buffered();
-    std::size_t room = pacer_.claim_size(running_.size(), buffer_.size(), records_ > 0);
+    // Outcomes still being written count as held: a crash now would run those
+    // tasks again, so claims + runs + unrecorded outcomes stay within
+    // concurrency + prefetch (the duplicate-run bound per crash).
+    std::size_t room = pacer_.claim_size(running_.size() + records_, buffer_.size(), records_ > 0);
     if (room == 0) {
       // Full: sleep until a slot frees (or a poll interval passes).
       if (!wake_pending_) {
@@ -294,6 +298,7 @@ asio::awaitable<void> AsyncWorkerPool::Impl::run_task(Task unhandled,
   wake();
   co_await record(task, std::move(r));
   --records_;
+  wake();  // room for another claim
   changed();
 }
 

@@ -144,8 +144,9 @@ void validate_task(const Task& task) {
   if (!task.kwargs.is_object()) {
     invalid("kwargs must be a JSON object, got " + std::string(task.kwargs.type_name()));
   }
-  if (nests_deeper_than(task.args, kMaxDepth) || nests_deeper_than(task.kwargs, kMaxDepth)) {
-    invalid("arguments nest deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (nests_deeper_than(task.args, kMaxValueDepth) ||
+      nests_deeper_than(task.kwargs, kMaxValueDepth)) {
+    invalid("arguments nest deeper than " + std::to_string(kMaxValueDepth) + " levels");
   }
 }
 
@@ -167,6 +168,10 @@ Task make_task(std::string func_path, Value args, const TaskOptions& options,
   if (options.eta && options.delay) invalid("give eta or delay, not both");
   if (options.delay && options.delay->count() < 0) {
     invalid("delay is negative (" + std::to_string(options.delay->count()) + "us)");
+  }
+  // Checked before kwargs are copied below: copying a Value recurses per level.
+  if (nests_deeper_than(options.kwargs, kMaxValueDepth)) {
+    invalid("arguments nest deeper than " + std::to_string(kMaxValueDepth) + " levels");
   }
   Task t;
   t.id = new_task_id(now);

@@ -56,6 +56,8 @@ class AsyncTaskQueue {
 
   // Record the outcome of a claimed attempt. Each returns false when the claim
   // was no longer current (its lease was lost), in which case nothing changed.
+  // complete_task throws SerializationError for a result nested deeper than
+  // kMaxValueDepth (the worker then fails the task).
   asio::awaitable<bool> complete_task(const Task& claimed, Value result);
   asio::awaitable<bool> fail_task(const Task& claimed, TaskError error);
   asio::awaitable<bool> cancel_running_task(const Task& claimed, std::string reason);

@@ -23,8 +23,11 @@ using Value = nlohmann::json;
 
 struct Settings;
 
-// Deepest nesting of arrays/objects accepted in arguments, results and decoded bytes.
+// Deepest nesting of arrays/objects accepted in decoded bytes.
 inline constexpr int kMaxDepth = 256;
+// Deepest nesting accepted in arguments and results: a stored record (a task
+// or result file) holds them one level down.
+inline constexpr int kMaxValueDepth = kMaxDepth - 1;
 
 // True when `v` nests arrays/objects deeper than max_depth (checked without recursion).
 bool nests_deeper_than(const Value& v, int max_depth);
@@ -126,7 +129,7 @@ Task make_task(std::string func_path, Value args, const TaskOptions& options,
 
 // Throws ValidationError on: invalid id, empty, over-long or control-character
 // func_path, negative max_retries, non-positive interval or timeout, args not
-// an array, kwargs not an object, arguments nested deeper than kMaxDepth.
+// an array, kwargs not an object, arguments nested deeper than kMaxValueDepth.
 void validate_task(const Task& task);
 
 // Moves `task` to `to` at time `now`: updates updated_at; on ->RUNNING also

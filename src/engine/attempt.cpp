@@ -34,7 +34,7 @@ asio::awaitable<AttemptResult> Attempt::run(SyncThreads& threads) {
   auto wait = [self](auto done) {
     std::lock_guard lock(self->mu_);
     if (self->result_) {
-      done(nullptr, *self->result_);
+      done(nullptr, std::move(*self->result_));
     } else {
       self->waiter_ = std::move(done);
     }
@@ -122,8 +122,13 @@ void Attempt::complete(AttemptResult r) {
       r = for_stop();
       r.abandoned = abandoned;
     }
-    result_ = r;
+    // Never copy the result: copying a hostile (deeply nested) value recurses.
     waiter = std::move(waiter_);
+    if (waiter) {
+      result_.emplace();  // only marks the attempt complete; r goes to the waiter
+    } else {
+      result_ = std::move(r);  // run() takes it when it waits
+    }
   }
   if (waiter) waiter(nullptr, std::move(r));
 }

@@ -25,7 +25,8 @@ class ClaimPacer {
   // REQUIRES: concurrency > 0.
   ClaimPacer(std::size_t concurrency, std::size_t prefetch);
 
-  // How many tasks to claim now (0: none) with `running` tasks running,
+  // How many tasks to claim now (0: none) with `running` tasks running or
+  // their outcomes still being written,
   // `buffered` claimed and not started, and outcomes being recorded or not.
   std::size_t claim_size(std::size_t running, std::size_t buffered, bool outcomes_pending) const;
 

@@ -60,6 +60,7 @@ void SqliteStatement::bind_null(int index) {
 bool SqliteStatement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
+  // cppcheck-suppress missingReturn ; SqliteDb::fail below is [[noreturn]] (it always throws)
   if (rc == SQLITE_DONE) return false;
   db_->fail(rc, "running \"" + std::string(sql().substr(0, 120)) + "\"");
 }

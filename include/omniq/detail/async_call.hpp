@@ -59,7 +59,8 @@ asio::awaitable<R> async_call(Start start) {
         // The handler is taken on the loop's thread; the tracked executor is
         // released here last, after post() has dropped its own copies.
         auto resume = [slot](auto... result) {
-          asio::post(*slot->tracked, [slot, result...]() mutable {
+          // Moved, never copied: copying a deeply nested Value recurses per level.
+          asio::post(*slot->tracked, [slot, ... result = std::move(result)]() mutable {
             Handler h = std::move(*slot->handler);
             slot->handler.reset();
             h(std::move(result)...);

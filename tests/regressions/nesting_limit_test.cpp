@@ -1,0 +1,58 @@
+// Regression (found by tests/security/payload_test.cpp): validate_task
+// accepted arguments nesting kMaxDepth levels, but a task file holds them one
+// level down, so the file store refused such a task with a SerializationError
+// on enqueue while the other stores took it. Arguments now nest at most
+// kMaxValueDepth = kMaxDepth - 1 levels, and every backend stores whatever
+// validate_task accepts.
+#include <gtest/gtest.h>
+
+#include "omniq/omniq.hpp"
+#include "support/backends.hpp"
+#include "support/temp_dir.hpp"
+
+namespace omniq::testing {
+namespace {
+
+using namespace std::chrono;
+
+Value nested(int depth) {  // `depth` levels of arrays around a number
+  Value v = 1;
+  for (int i = 0; i < depth; ++i) v = Value::array({std::move(v)});
+  return v;
+}
+
+// The deepest arguments validate_task accepts.
+int deepest_accepted_args() {
+  Task t = make_task("job", Value::array(), {}, Settings{}, system_clock()->now());
+  int depth = 1;
+  for (;;) {
+    t.args = nested(depth + 1);
+    try {
+      validate_task(t);
+    } catch (const ValidationError&) {
+      return depth;
+    }
+    ++depth;
+  }
+}
+
+class NestingLimit : public ::testing::TestWithParam<BackendFactory> {
+ protected:
+  TempDir dir_;
+};
+
+TEST_P(NestingLimit, EveryBackendStoresTheDeepestArgumentsValidationAccepts) {
+  const int depth = deepest_accepted_args();
+  EXPECT_EQ(depth, kMaxValueDepth);
+  auto store = GetParam().open(dir_.path());
+  Task t = make_task("job", nested(depth), {}, Settings{}, system_clock()->now());
+  EXPECT_NO_THROW(store->enqueue(t));
+  ASSERT_TRUE(store->get_task(t.id).has_value());
+  EXPECT_EQ(store->get_task(t.id)->args, nested(depth));
+  store->close();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, NestingLimit, ::testing::ValuesIn(all_backends()), backend_name);
+
+}  // namespace
+}  // namespace omniq::testing

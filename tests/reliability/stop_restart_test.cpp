@@ -1,0 +1,59 @@
+// Stop and restart: SIGTERM reaches a worker process with tasks running and
+// more claimed ahead. It finishes the running ones, gives the claimed ones
+// back, exits 0 leaving nothing RUNNING; a restarted worker completes the
+// rest, and no task runs twice.
+#include "reliability/fault_fixture.hpp"
+
+namespace omniq::reliability {
+namespace {
+
+using StopRestart = FaultTest;
+
+TEST_P(StopRestart, SigtermWithTasksInFlightThenRestartCompletesEverythingOnce) {
+  const int n = soak() ? 2000 : 200;
+  WorkerArgs args;
+  args.sleep_ms = 100;  // long enough that tasks are surely in flight at SIGTERM
+  args.prefetch = 8;
+  args.lease_ms = 30000;  // a lease never runs out here: nothing may be recovered
+  auto store = open_store();
+  std::vector<std::string> ids = store->enqueue_many(rec_tasks(n));
+
+  for (int round = 0; round < 3; ++round) {
+    auto worker = start_worker(args);
+    // Wait until this worker has started a few more tasks, then stop it.
+    std::size_t before = line_count(side());
+    ASSERT_TRUE(wait_until([&] { return line_count(side()) >= before + 6; }))
+        << "the worker started no task\n"
+        << tail(log());
+    worker->signal(SIGTERM);
+    EXPECT_EQ(worker->wait(), 0) << tail(log());
+    QueueStats s = store->stats();
+    EXPECT_EQ(s.count(TaskStatus::RUNNING), 0u) << "round " << round;
+    EXPECT_EQ(s.count(TaskStatus::SUCCESS), line_count(side())) << "round " << round;
+    ASSERT_LT(s.count(TaskStatus::SUCCESS), static_cast<std::size_t>(n)) << "drained too early";
+  }
+
+  auto worker = start_worker(args);
+  ASSERT_TRUE(wait_until(
+      [&] { return store->stats().count(TaskStatus::SUCCESS) == static_cast<std::size_t>(n); },
+      seconds(soak() ? 600 : 120)))
+      << tail(log());
+  worker->signal(SIGTERM);
+  EXPECT_EQ(worker->wait(), 0);
+
+  expect_all_succeeded(*store, ids);
+  auto runs = side_counts(side());
+  EXPECT_EQ(runs.size(), ids.size());
+  for (const std::string& id : ids) {
+    EXPECT_EQ(runs[id], 1) << id << " ran more than once, or never";
+    EXPECT_EQ(store->get_result(id)->attempts, 1) << id;  // released claims were given back
+  }
+  store->close();
+  expect_store_sound(ids.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StopRestart, ::testing::Values("sqlite", "file"),
+                         backend_param_name);
+
+}  // namespace
+}  // namespace omniq::reliability

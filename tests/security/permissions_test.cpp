@@ -1,0 +1,108 @@
+// Permissions after real traffic, under the most permissive umask: a worker
+// that claims, renews leases, retries, cancels and completes leaves every
+// directory of the file store 0700 and every file 0600, and the SQLite
+// database with its -wal and -shm files 0600. (Creation at open under several
+// umasks is covered by tests/storage/file_layout_test.cpp and
+// sqlite_schema_test.cpp.)
+#include <sys/stat.h>
+
+#include <atomic>
+#include <thread>
+
+#include "security/security_fixture.hpp"
+
+namespace omniq::testing {
+namespace {
+
+class UmaskZero {
+ public:
+  UmaskZero() : old_(::umask(0)) {}
+  ~UmaskZero() { ::umask(old_); }
+  UmaskZero(const UmaskZero&) = delete;
+  UmaskZero& operator=(const UmaskZero&) = delete;
+
+ private:
+  mode_t old_;
+};
+
+unsigned mode_of(const fs::path& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+// Runs enough traffic to create every kind of file the store writes.
+void traffic(OmniQ& oq) {
+  Registry registry;
+  std::atomic<int> calls{0};
+  registry.add("job", [](int x) { return x; });
+  registry.add("flaky", [&calls]() -> int {
+    if (++calls == 1) throw std::runtime_error("once");
+    return 1;
+  });
+  registry.add("slow", [] { std::this_thread::sleep_for(milliseconds(700)); });
+  WorkerOptions o;
+  o.poll_interval = milliseconds(5);
+  o.lease = milliseconds(600);  // renewed every 200 ms while "slow" runs
+  WorkerPool pool = oq.worker(registry, o);
+  pool.start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(oq.enqueue("job", Value::array({i})));
+  TaskOptions retry;
+  retry.max_retries = 2;
+  ids.push_back(oq.enqueue("flaky", Value::array(), retry));
+  ids.push_back(oq.enqueue("slow"));
+  TaskOptions later;
+  later.delay = hours(1);
+  oq.cancel(oq.enqueue("job", Value::array({9}), later));
+  for (const auto& id : ids) {
+    auto r = oq.get_result(id, {.wait = true, .timeout = seconds(30)});
+    ASSERT_TRUE(r.has_value()) << id;
+    EXPECT_EQ(r->status, TaskStatus::SUCCESS) << id;
+  }
+  pool.stop();
+}
+
+TEST(Permissions, FileStoreTreeIsPrivateAfterAWorkerRunUnderUmaskZero) {
+  UmaskZero guard;
+  TempDir dir;
+  fs::path base = dir / "store";
+  Settings s;
+  s.log_level = LogLevel::error;
+  s.retry_backoff_base = milliseconds(10);
+  FileStorage::Options fo;
+  fo.base_dir = base.string();
+  OmniQ oq(std::make_shared<FileStorage>(fo), s);
+  traffic(oq);
+  std::size_t files = 0;
+  EXPECT_EQ(mode_of(base), 0700u);
+  for (const auto& e : fs::recursive_directory_iterator(base)) {
+    if (e.is_directory()) {
+      EXPECT_EQ(mode_of(e.path()), 0700u) << e.path();
+    } else {
+      ++files;
+      EXPECT_EQ(mode_of(e.path()), 0600u) << e.path();
+    }
+  }
+  EXPECT_GE(files, 16u);  // 8 task files and 8 results
+}
+
+TEST(Permissions, SqliteFilesArePrivateAfterAWorkerRunUnderUmaskZero) {
+  UmaskZero guard;
+  TempDir dir;
+  fs::path db = dir / "q.db";
+  Settings s;
+  s.log_level = LogLevel::error;
+  s.retry_backoff_base = milliseconds(10);
+  OmniQ oq(std::make_shared<SQLiteStorage>(SQLiteStorage::Options{db.string()}), s);
+  traffic(oq);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    fs::path p = db.string() + suffix;
+    if (fs::exists(p)) {
+      EXPECT_EQ(mode_of(p), 0600u) << p;
+    }
+  }
+  EXPECT_EQ(mode_of(db), 0600u);
+}
+
+}  // namespace
+}  // namespace omniq::testing
