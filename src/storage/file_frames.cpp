@@ -127,15 +127,32 @@ void append_frame(std::string& out, FrameKind kind, std::uint32_t version,
   out.append(f, kFooterBytes);
 }
 
-std::optional<std::size_t> frames_end(std::string_view bytes) {
-  if (frames_detail::frame_at(bytes, bytes.size())) return bytes.size();
+namespace {
+
+template <class Accept>
+std::optional<std::size_t> last_frame_end(std::string_view bytes, Accept&& accept) {
+  auto f = frames_detail::frame_at(bytes, bytes.size());
+  if (f && accept(*f, bytes.size())) return bytes.size();
   // A torn append: the newest intact frame ends where a footer's magic does.
   for (std::size_t at = bytes.size(); at > 0;) {
     at = bytes.rfind(kMagic, at - 1);
     if (at == std::string_view::npos) break;
-    if (frames_detail::frame_at(bytes, at + kFooterBytes)) return at + kFooterBytes;
+    f = frames_detail::frame_at(bytes, at + kFooterBytes);
+    if (f && accept(*f, at + kFooterBytes)) return at + kFooterBytes;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::size_t> frames_end(std::string_view bytes) {
+  return last_frame_end(bytes, [](const Frame&, std::size_t) { return true; });
+}
+
+std::optional<std::size_t> frames_end(std::string_view bytes, FrameKind outer) {
+  return last_frame_end(bytes, [&](const Frame& f, std::size_t end) {
+    return f.kind == outer || (f.kind == FrameKind::seal && end == kFooterBytes + f.payload.size());
+  });
 }
 
 Frames parse_frames(std::string_view bytes, bool claims_count) {

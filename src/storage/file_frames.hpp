@@ -56,6 +56,12 @@ struct Frame {
 // tail may follow), or nullopt when there is none (a plain record).
 std::optional<std::size_t> frames_end(std::string_view bytes);
 
+// The same for a log whose frames hold frames of their own (a journal's hold
+// task files' frames): only a footer of kind `outer`, or the seal that starts
+// the log, ends the intact part, so a torn tail's nested frames are not taken
+// for the log's.
+std::optional<std::size_t> frames_end(std::string_view bytes, FrameKind outer);
+
 // Visits the frames ending at `end`, newest first, until visit returns false,
 // a seal has been visited, or `start` is reached. Returns where the oldest
 // frame visited starts. Throws SerializationError at a damaged frame, or

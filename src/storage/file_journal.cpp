@@ -69,7 +69,7 @@ int publish_new(const FsDir& tmp, const FsDir& dir, const std::string& name, std
 
 std::vector<JournalRecord> parse_records(std::string_view bytes, std::string& boot) {
   std::vector<JournalRecord> out;
-  auto end = frames_end(bytes);
+  auto end = frames_end(bytes, FrameKind::journal);
   if (!end) throw SerializationError("no journal header");
   bool header = false;
   walk_frames(bytes, *end, 0, [&](const Frame& f) {

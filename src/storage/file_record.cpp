@@ -170,6 +170,11 @@ TaskFile decode_task_file(std::string_view bytes, std::string_view id, RecordKin
   } catch (const SerializationError& e) {
     bad_record(id, e.what());
   }
+  bool oversized = frames.task.size() > kMaxRecordBytes ||
+                   (frames.result && frames.result->size() > kMaxRecordBytes);
+  for (std::string_view d : frames.deltas) oversized = oversized || d.size() > kMaxRecordBytes;
+  if (oversized)
+    bad_record(id, "a record larger than " + std::to_string(kMaxRecordBytes) + " bytes");
   TaskFile f;
   f.record = decode_task_record(frames.task, id, frames.sealed ? RecordKind::running : kind,
                                 serializer, frames.deltas);

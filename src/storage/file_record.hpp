@@ -18,6 +18,10 @@
 
 namespace omniq {
 
+// Largest result file, task record, delta or result in a task file read back;
+// anything larger is treated as corrupt.
+inline constexpr std::size_t kMaxRecordBytes = 64u << 20;
+
 // Where a task file stands, by its suffix: <id>.task, <id>.running, <id>.done.
 enum class RecordKind { waiting, running, done };
 

@@ -32,8 +32,6 @@
 
 namespace omniq {
 
-// Largest result file or task record read back; anything larger is treated as corrupt.
-inline constexpr std::size_t kMaxRecordBytes = 64u << 20;
 // Largest task file: a record, deltas and a result (see RunningBatch's compaction).
 inline constexpr std::size_t kMaxTaskFileBytes = 6 * kMaxRecordBytes;
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "storage/file_frames.hpp"
 #include "storage/file_test_hooks.hpp"
 #include "storage/file_test_util.hpp"
 
@@ -110,6 +111,32 @@ TEST_F(FileStorageJournal, ReplayNeverTakesATaskFileBackToAnOlderState) {
   EXPECT_EQ(names_in(queue()),
             (std::vector<std::string>{tasks_[0].id + ".done", tasks_[1].id + ".task",
                                       tasks_[2].id + ".running"}));
+}
+
+TEST_F(FileStorageJournal, JournalCutShortInsideARecordIsReplayedUpToItsLastWholeRecord) {
+  work_and_die();
+  // A killed writer's short write: the journal ends inside its last record,
+  // after some of the task file frames that record holds. Those nested
+  // frames are intact but are not the journal's own.
+  fs::path wal;
+  for (const std::string& name : names_in(base() / "journal")) {
+    if (name.ends_with(".wal")) wal = base() / "journal" / name;
+  }
+  std::string bytes = read_file(wal);
+  std::size_t last = bytes.rfind("@omniq J", bytes.size() - kFooterBytes);
+  ASSERT_NE(last, std::string::npos);
+  std::size_t inner = bytes.rfind("@omniq ", bytes.size() - kFooterBytes);
+  ASSERT_GT(inner, last) << "the last record holds no frame of its own";
+  fs::resize_file(wal, inner - 1 + kFooterBytes);  // a footer starts with its newline
+  for (const std::string& name : names_in(queue())) fs::remove(queue() / name);
+  PretendReboot reboot;
+  FileStorage s(file_options(base()));
+  // Replayed: the enqueue and the first outcome; the second's record is torn.
+  ASSERT_TRUE(s.get_task(tasks_[0].id).has_value()) << "the torn journal was not replayed";
+  EXPECT_EQ(s.get_task(tasks_[0].id)->status, TaskStatus::SUCCESS);
+  EXPECT_EQ(s.get_result(tasks_[0].id)->result, Value("one"));
+  EXPECT_EQ(s.get_task(tasks_[1].id), tasks_[1]);
+  EXPECT_EQ(journals_in(base() / "journal"), 1u);  // the torn one replayed and gone
 }
 
 TEST_F(FileStorageJournal, JournalLeftInThisBootIsDiscardedWithoutReplay) {
