@@ -12,6 +12,26 @@
 #include "storage_rules.hpp"
 
 namespace omniq {
+namespace {
+
+// The ids of `claims`, each validated before it becomes a path.
+std::vector<std::string> ids_of(std::span<const Claim> claims) {
+  std::vector<std::string> ids;
+  for (const Claim& c : claims) {
+    validate_id(c.task_id);
+    ids.push_back(c.task_id);
+  }
+  return ids;
+}
+
+// True when `f` holds the claim of attempt `attempt`: RUNNING under it, not
+// recovered and claimed again since.
+bool holds_claim(const std::optional<LockedRecord>& f, int attempt) {
+  return f && f->file.record.task.status == TaskStatus::RUNNING &&
+         f->file.record.task.attempts == attempt;
+}
+
+}  // namespace
 
 FileStorage::FileStorage(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
@@ -101,10 +121,7 @@ std::vector<bool> FileStorage::finish_many(std::span<const Outcome> outcomes) {
       impl_->files, ids, /*sync=*/true, /*skip_busy=*/false,
       [&](std::size_t i, std::optional<LockedRecord> f, RunningBatch& batch) {
         const Outcome& o = outcomes[i];
-        if (!f || f->file.record.task.status != TaskStatus::RUNNING ||
-            f->file.record.task.attempts != o.attempt) {
-          return;  // not the current claim: changes nothing
-        }
+        if (!holds_claim(f, o.attempt)) return;  // not the current claim: changes nothing
         RunningBatch::Change c;
         c.record = f->file.record;
         apply_outcome(c.record->task, o);
@@ -159,19 +176,14 @@ CancelResult FileStorage::cancel(std::string_view id, Timestamp now) {
 }
 
 std::vector<Claim> FileStorage::renew_leases(std::span<const Claim> claims, Timestamp until) {
-  std::vector<std::string> ids;
-  for (const Claim& c : claims) {
-    validate_id(c.task_id);
-    ids.push_back(c.task_id);
-  }
+  std::vector<std::string> ids = ids_of(claims);
   std::lock_guard lock(impl_->mu);
   impl_->check_open();
   std::vector<Claim> stop;
   for_each_running(
       impl_->files, ids, /*sync=*/false, /*skip_busy=*/false,
       [&](std::size_t i, std::optional<LockedRecord> f, RunningBatch& batch) {
-        if (!f || f->file.record.task.status != TaskStatus::RUNNING ||
-            f->file.record.task.attempts != claims[i].attempt) {
+        if (!holds_claim(f, claims[i].attempt)) {
           stop.push_back(claims[i]);
           return;
         }
@@ -187,21 +199,14 @@ std::vector<Claim> FileStorage::renew_leases(std::span<const Claim> claims, Time
 }
 
 void FileStorage::release(std::span<const Claim> claims, Timestamp now) {
-  std::vector<std::string> ids;
-  for (const Claim& c : claims) {
-    validate_id(c.task_id);
-    ids.push_back(c.task_id);
-  }
+  std::vector<std::string> ids = ids_of(claims);
   std::lock_guard lock(impl_->mu);
   impl_->check_open();
   std::vector<Task> released;
   for_each_running(
       impl_->files, ids, /*sync=*/true, /*skip_busy=*/false,
       [&](std::size_t i, std::optional<LockedRecord> f, RunningBatch& batch) {
-        if (!f || f->file.record.task.status != TaskStatus::RUNNING ||
-            f->file.record.task.attempts != claims[i].attempt) {
-          return;
-        }
+        if (!holds_claim(f, claims[i].attempt)) return;
         RunningBatch::Change c;
         c.record = f->file.record;
         apply_release(c.record->task, now);

@@ -21,23 +21,8 @@ constexpr std::size_t kFillBatch = 10000;
 double fill(const BenchOptions& o, const std::shared_ptr<Storage>& store, const Settings& s,
             std::size_t n, Progress& progress) {
   OmniQ oq(store, s);
-  const std::string payload(o.payload, 'x');
-  std::atomic<std::size_t> done{0};
-  progress.begin("fill (durability off)", n, done);
-  auto start = SteadyClock::now();
-  for (std::size_t i = 0; i < n; i += kFillBatch) {
-    std::size_t end = std::min(n, i + kFillBatch);
-    std::vector<Task> tasks;
-    tasks.reserve(end - i);
-    for (std::size_t j = i; j < end; ++j) {
-      tasks.push_back(oq.make_task(kNoopTask, task_args(j, 0, payload)));
-    }
-    oq.enqueue_many(std::move(tasks));
-    done.store(end, std::memory_order_relaxed);
-  }
-  double secs = seconds_since(start);
-  progress.end();
-  return secs;
+  return enqueue_in_batches(oq, n, kFillBatch, std::string(o.payload, 'x'), "fill (durability off)",
+                            progress);
 }
 
 Json measure_backlog(const BenchOptions& o, const ScratchDir& dir, std::size_t queued,

@@ -8,7 +8,10 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "measure.hpp"
+#include "omniq/sync_omniq.hpp"
 #include "omniq/version.hpp"
+#include "progress.hpp"
 
 namespace omniq::cli::bench {
 
@@ -100,6 +103,26 @@ Value task_args(std::size_t i, std::int64_t stamp, const std::string& payload) {
   args.push_back(stamp);
   args.push_back(payload);
   return args;
+}
+
+double enqueue_in_batches(OmniQ& oq, std::size_t n, std::size_t batch, const std::string& payload,
+                          const std::string& label, Progress& progress) {
+  std::atomic<std::size_t> done{0};
+  progress.begin(label, n, done);
+  auto start = SteadyClock::now();
+  for (std::size_t i = 0; i < n; i += batch) {
+    std::size_t end = std::min(n, i + batch);
+    std::vector<Task> tasks;
+    tasks.reserve(end - i);
+    for (std::size_t j = i; j < end; ++j) {
+      tasks.push_back(oq.make_task(kNoopTask, task_args(j, 0, payload)));
+    }
+    oq.enqueue_many(std::move(tasks));
+    done.store(end, std::memory_order_relaxed);
+  }
+  double secs = seconds_since(start);
+  progress.end();
+  return secs;
 }
 
 Registry noop_registry(HandlerKind kind, std::function<void(const TaskContext&)> on_start) {

@@ -15,7 +15,13 @@
 #include "omniq/storage.hpp"
 #include "omniq/worker_pool.hpp"
 
+namespace omniq {
+class OmniQ;
+}
+
 namespace omniq::cli::bench {
+
+class Progress;
 
 class ScratchDir {
  public:
@@ -56,6 +62,12 @@ std::string store_file_name(Backend backend, const std::string& name);
 // The arguments of bench task i: [i, stamp, "<payload bytes>"], where stamp
 // is a realtime_ns() send time for latency runs and 0 otherwise.
 Value task_args(std::size_t i, std::int64_t stamp, const std::string& payload);
+
+// Enqueues tasks 0..n-1 (task_args(i, 0, payload)) through
+// OmniQ::enqueue_many in batches of `batch`, task creation included (an
+// application pays for it too), showing `label` in `progress`. Returns seconds.
+double enqueue_in_batches(OmniQ& oq, std::size_t n, std::size_t batch, const std::string& payload,
+                          const std::string& label, Progress& progress);
 
 // A registry holding kNoopTask as a sync (worker thread) or async (event
 // loop) handler; on_start, if set, runs first with the task's context.

@@ -71,28 +71,6 @@ double time_singles(const BenchOptions& o, OmniQ& oq, std::size_t n, const std::
   return secs;
 }
 
-// N tasks through enqueue_many in batches of o.batch (task creation
-// included, as an application pays for it too). Returns seconds.
-double time_enqueue_many(const BenchOptions& o, OmniQ& oq, std::size_t n,
-                         const std::string& payload, Progress& progress) {
-  std::atomic<std::size_t> done{0};
-  progress.begin("enqueue_many", n, done);
-  auto start = SteadyClock::now();
-  for (std::size_t i = 0; i < n; i += o.batch) {
-    std::size_t end = std::min(n, i + o.batch);
-    std::vector<Task> tasks;
-    tasks.reserve(end - i);
-    for (std::size_t j = i; j < end; ++j) {
-      tasks.push_back(oq.make_task(kNoopTask, task_args(j, 0, payload)));
-    }
-    oq.enqueue_many(std::move(tasks));
-    done.store(end, std::memory_order_relaxed);
-  }
-  double secs = seconds_since(start);
-  progress.end();
-  return secs;
-}
-
 }  // namespace
 
 Json run_throughput(const BenchOptions& o, const ScratchDir& dir) {
@@ -115,7 +93,7 @@ Json run_throughput(const BenchOptions& o, const ScratchDir& dir) {
   Settings s = store_settings(o, dir.path(), "main", o.durability);
   OmniQ oq(open_store(s), s);
   double cpu_many = process_cpu_seconds();
-  double many_secs = time_enqueue_many(o, oq, o.tasks, payload, progress);
+  double many_secs = enqueue_in_batches(oq, o.tasks, o.batch, payload, "enqueue_many", progress);
   cpu_many = process_cpu_seconds() - cpu_many;
   r["enqueue_many_per_s"] = rounded(per_second(o.tasks, many_secs));
   r["enqueue_many_cpu_us_per_task"] = rounded(cpu_many * 1e6 / static_cast<double>(o.tasks));
