@@ -8,14 +8,45 @@
 #include <asio/co_spawn.hpp>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
-#include <asio/use_future.hpp>
 #include <chrono>
+#include <exception>
 #include <future>
 #include <optional>
 #include <thread>
 #include <utility>
 
 namespace omniq {
+namespace detail {
+
+// co_spawn's completion handler for EventLoop::block: fulfils a promise. It
+// has no executor of its own, so it runs on the loop. (asio::use_future's
+// handler would name the process-wide system_context, whose threads a forked
+// child does not have: a child forked after its parent used it would wait for
+// ever.)
+template <class R>
+struct FulfilPromise {
+  std::promise<R>* promise;
+  void operator()(std::exception_ptr e, R value) {
+    if (e) {
+      promise->set_exception(e);
+    } else {
+      promise->set_value(std::move(value));
+    }
+  }
+};
+template <>
+struct FulfilPromise<void> {
+  std::promise<void>* promise;
+  void operator()(std::exception_ptr e) {
+    if (e) {
+      promise->set_exception(e);
+    } else {
+      promise->set_value();
+    }
+  }
+};
+
+}  // namespace detail
 
 class EventLoop {
  public:
@@ -41,7 +72,11 @@ class EventLoop {
   // its value or exception. REQUIRES: not called from the loop's own thread.
   template <class MakeAwaitable>
   auto block(MakeAwaitable make) {
-    return asio::co_spawn(ctx_, std::move(make), asio::use_future).get();
+    using R = typename decltype(make())::value_type;
+    std::promise<R> promise;
+    std::future<R> result = promise.get_future();
+    asio::co_spawn(ctx_, std::move(make), detail::FulfilPromise<R>{&promise});
+    return result.get();
   }
 
  private:
