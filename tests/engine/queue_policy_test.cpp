@@ -1,9 +1,9 @@
 // AsyncTaskQueue's decisions, checked directly (no worker, no waiting).
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
-#include <asio/use_future.hpp>
 
 #include "engine/engine_fixture.hpp"
+#include "event_loop.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -27,10 +27,16 @@ class QueuePolicy : public ::testing::Test {
     return TaskError{"E", "boom", kStart, std::nullopt, 0, retryable};
   }
 
+  // Not asio::use_future: its handler starts asio's system_context, whose
+  // threads would outlive the test and make the multi-process tests fork a
+  // multi-threaded process.
   template <class Awaitable>
   auto run(Awaitable aw) {
+    using R = typename Awaitable::value_type;
     asio::io_context ctx;
-    auto f = asio::co_spawn(ctx, std::move(aw), asio::use_future);
+    std::promise<R> promise;
+    std::future<R> f = promise.get_future();
+    asio::co_spawn(ctx, std::move(aw), detail::FulfilPromise<R>{&promise});
     ctx.run();
     return f.get();
   }

@@ -25,6 +25,10 @@ namespace {
 using namespace std::chrono;
 
 TEST(ForkAfterUse, ChildOfAProcessThatUsedOmniQCanUseItToo) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "ThreadSanitizer refuses threads in the child of a multi-threaded process, "
+                  "which this test forks on purpose";
+#endif
   TempDir dir;
   Settings settings;
   settings.log_level = LogLevel::error;
