@@ -56,6 +56,8 @@ class GroupCommit {
     Waiter w;
     std::unique_lock lock(mu_);
     items_.push_back(std::move(item));
+    // w outlives its callback's one call: w.get() below returns only after it.
+    // cppcheck-suppress danglingLifetime
     dones_.push_back([&w](std::exception_ptr e, Result r) { w.set(e, std::move(r)); });
     bool lead = !draining_;
     draining_ = true;

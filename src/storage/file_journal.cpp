@@ -119,7 +119,7 @@ std::int64_t Journal::now_ns() {
       .count();
 }
 
-Journal::Journal(const FsDir& dir, const FsDir& tmp, std::string boot) : dir_(dir) {
+Journal::Journal(const FsDir& dir, const FsDir& tmp, const std::string& boot) : dir_(dir) {
   std::string header;
   append_frame(header, FrameKind::seal, 0, std::string(kHeader) + boot);
   name_ = unique_name(kSuffix);

@@ -51,7 +51,7 @@ class Journal {
 
   // Creates this store's journal in `dir` (through `tmp`, locked before it
   // appears). Throws StorageError.
-  Journal(const FsDir& dir, const FsDir& tmp, std::string boot);
+  Journal(const FsDir& dir, const FsDir& tmp, const std::string& boot);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
