@@ -1,33 +1,18 @@
+// AsyncWorkerPool: claiming tasks, running them and recording their outcomes.
+// Lease renewal, maintenance and stopping are in engine/worker_pool_upkeep.cpp.
 #include "omniq/async_worker_pool.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/strand.hpp>
-#include <asio/use_awaitable.hpp>
-#include <deque>
-#include <map>
-
-#include "engine/attempt.hpp"
-#include "engine/claim_pacer.hpp"
-#include "engine/sync_threads.hpp"
+#include "engine/worker_pool_impl.hpp"
 #include "log_events.hpp"
 #include "omniq/error.hpp"
 #include "omniq/logging.hpp"
 
 namespace omniq {
 
-namespace {
-constexpr auto kWait = asio::experimental::as_tuple(asio::use_awaitable);
-
-std::chrono::steady_clock::duration steady(Duration d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-}
-}  // namespace
+using worker_detail::kWait;
+using worker_detail::steady;
 
 void WorkerOptions::validate() const {
   auto positive = [](Duration d, const char* name) {
@@ -44,106 +29,6 @@ void WorkerOptions::validate() const {
   positive(maintenance_interval, "maintenance_interval");
   if (shutdown_grace.count() < 0) throw ConfigError("worker shutdown_grace must not be negative");
 }
-
-class AsyncWorkerPool::Impl : public std::enable_shared_from_this<Impl> {
- public:
-  Impl(std::shared_ptr<AsyncTaskQueue> queue, Registry registry, WorkerOptions options,
-       asio::any_io_executor executor)
-      : queue_(std::move(queue)),
-        registry_(std::move(registry)),
-        opt_(options),
-        strand_(asio::make_strand(executor)),
-        threads_(options.concurrency),
-        pacer_(options.concurrency, options.prefetch),
-        wake_(strand_) {
-    opt_.validate();
-  }
-
-  void start() {
-    auto self = shared_from_this();
-    asio::co_spawn(
-        strand_, [self]() { return self->run(); }, asio::detached);
-  }
-
-  asio::awaitable<void> run();
-  asio::awaitable<void> stop();
-  void request_stop() {
-    asio::post(strand_, [self = shared_from_this()] { self->begin_stop(); });
-  }
-
-  WorkerStats stats() const {
-    std::lock_guard lock(stats_mu_);
-    return stats_;
-  }
-  const WorkerOptions& options() const { return opt_; }
-
- private:
-  using Strand = asio::strand<asio::any_io_executor>;
-
-  asio::awaitable<void> claim_loop();
-  asio::awaitable<void> heartbeat_loop();
-  asio::awaitable<void> maintenance_loop();
-  asio::awaitable<void> shut_down();
-  // The task is attempt->task(), or `unhandled` when no handler is registered.
-  asio::awaitable<void> run_task(Task unhandled, std::shared_ptr<Attempt> attempt);
-  asio::awaitable<void> record(const Task& task, AttemptResult r);
-  asio::awaitable<void> idle_wait(std::uint64_t seen_changes);
-  void start_buffered();
-  void on_stop_requested(const Claim& c);
-  void release_buffer_entry(const std::string& id);
-
-  void begin_stop() {
-    stopping_ = true;
-    wake();
-    changed();
-  }
-  // Wakes the claim loop (on the strand).
-  void wake() {
-    wake_pending_ = true;
-    wake_.cancel();
-  }
-  // Wakes every coroutine in wait_changed (on the strand).
-  void changed() {
-    for (auto* t : waiters_) t->cancel();
-  }
-  // Sleeps until changed() or the deadline (on the strand).
-  asio::awaitable<void> wait_changed(std::chrono::steady_clock::time_point deadline) {
-    asio::steady_timer t(strand_, deadline);
-    waiters_.push_back(&t);
-    co_await t.async_wait(kWait);
-    // cppcheck-suppress danglingLifetime ; &t leaves waiters_ here, before t goes out of scope
-    std::erase(waiters_, &t);
-  }
-  template <class F>
-  void count(F f) {
-    std::lock_guard lock(stats_mu_);
-    f(stats_);
-  }
-  Timestamp now() const { return queue_->clock().now(); }
-
-  std::shared_ptr<AsyncTaskQueue> queue_;
-  Registry registry_;
-  WorkerOptions opt_;
-  Strand strand_;
-  SyncThreads threads_;
-  ClaimPacer pacer_;  // strand-only
-
-  // Strand-only state.
-  std::deque<Task> buffer_;  // claimed, not started
-  std::map<std::string, std::shared_ptr<Attempt>> running_;
-  std::size_t records_ = 0;  // outcomes being written
-  std::size_t loops_ = 0;    // heartbeat + maintenance loops alive
-  bool started_ = false;
-  bool stopping_ = false;
-  bool stopped_ = false;
-  bool wake_pending_ = false;
-  asio::steady_timer wake_;                   // the claim loop sleeps here
-  std::vector<asio::steady_timer*> waiters_;  // coroutines in wait_changed
-  std::size_t listener_ = 0;
-
-  mutable std::mutex stats_mu_;
-  WorkerStats stats_;
-};
 
 asio::awaitable<void> AsyncWorkerPool::Impl::run() {
   co_await asio::post(strand_, asio::use_awaitable);
@@ -357,123 +242,6 @@ asio::awaitable<void> AsyncWorkerPool::Impl::record(const Task& task, AttemptRes
     logger()->error("task {} ({}): could not record its outcome: {}", task.id, task.func_path,
                     e.what());
   }
-}
-
-void AsyncWorkerPool::Impl::on_stop_requested(const Claim& c) {
-  // A cancel request (attempt -1) or a lost lease (attempt = the lost claim).
-  StopReason reason = c.attempt < 0 ? StopReason::cancel : StopReason::lost;
-  if (auto it = running_.find(c.task_id); it != running_.end()) {
-    if (c.attempt < 0 || it->second->task().attempts == c.attempt) it->second->stop(reason);
-    return;
-  }
-  auto it = std::find_if(buffer_.begin(), buffer_.end(),
-                         [&](const Task& t) { return t.id == c.task_id; });
-  if (it == buffer_.end()) return;
-  Task t = std::move(*it);
-  buffer_.erase(it);
-  if (reason == StopReason::cancel) {
-    AttemptResult r;
-    r.kind = AttemptResult::Kind::cancelled;
-    ++records_;
-    auto self = shared_from_this();
-    asio::co_spawn(
-        strand_,
-        [self, t = std::move(t), r]() -> asio::awaitable<void> {
-          co_await self->record(t, r);
-          --self->records_;
-          self->changed();
-        },
-        asio::detached);
-  }
-}
-
-asio::awaitable<void> AsyncWorkerPool::Impl::heartbeat_loop() {
-  while (!stopped_) {
-    auto next = std::chrono::steady_clock::now() + steady(opt_.lease / 3);
-    while (!stopped_ && std::chrono::steady_clock::now() < next) co_await wait_changed(next);
-    if (stopped_) break;
-    std::vector<Claim> claims;
-    for (const auto& [id, a] : running_) claims.push_back({id, a->task().attempts});
-    for (const Task& t : buffer_) claims.push_back({t.id, t.attempts});
-    if (claims.empty()) continue;
-    try {
-      Timestamp until = now() + opt_.lease;
-      auto renew = [claims, until](Storage& s) {
-        auto stop = s.renew_leases(claims, until);
-        // Tell a cancel request (the claim is still ours) from a lost lease.
-        std::vector<Claim> out;
-        for (const Claim& c : stop) {
-          auto t = s.get_task(c.task_id);
-          bool ours = t && t->status == TaskStatus::RUNNING && t->attempts == c.attempt;
-          out.push_back({c.task_id, ours ? -1 : c.attempt});
-        }
-        return out;
-      };
-      auto stops = co_await queue_->storage().run(renew);
-      for (const Claim& c : stops) on_stop_requested(c);
-    } catch (const std::exception& e) {
-      logger()->error("worker could not renew its leases: {}", e.what());
-    }
-  }
-  --loops_;
-  changed();
-}
-
-asio::awaitable<void> AsyncWorkerPool::Impl::maintenance_loop() {
-  while (!stopping_) {
-    try {
-      std::size_t recovered = co_await queue_->recover_expired();
-      std::size_t purged = co_await queue_->purge_results();
-      if (recovered > 0) logger()->warn("recovered {} task(s) whose worker was lost", recovered);
-      if (purged > 0) logger()->info("purged {} result(s) past their TTL", purged);
-    } catch (const std::exception& e) {
-      logger()->error("worker maintenance failed: {}", e.what());
-    }
-    auto end = std::chrono::steady_clock::now() + steady(opt_.maintenance_interval);
-    while (!stopping_ && std::chrono::steady_clock::now() < end) co_await wait_changed(end);
-  }
-  --loops_;
-  changed();
-}
-
-asio::awaitable<void> AsyncWorkerPool::Impl::shut_down() {
-  using clock = std::chrono::steady_clock;
-  // Claimed but not started: give back at once.
-  if (!buffer_.empty()) {
-    std::vector<Claim> claims;
-    for (const Task& t : buffer_) claims.push_back({t.id, t.attempts});
-    buffer_.clear();
-    Timestamp at = now();
-    try {
-      auto release = [claims, at](Storage& s) { s.release(claims, at); };
-      co_await queue_->storage().run(release);
-    } catch (const std::exception& e) {
-      logger()->error("could not release claimed tasks on stop (their leases will expire): {}",
-                      e.what());
-    }
-  }
-  // Running: let them finish within the grace period, then stop them.
-  auto deadline = clock::now() + steady(opt_.shutdown_grace);
-  while (!running_.empty() && clock::now() < deadline) co_await wait_changed(deadline);
-  if (!running_.empty()) {
-    logger()->warn("stopping {} task(s) still running after the shutdown grace", running_.size());
-    for (auto& [id, a] : running_) a->stop(StopReason::shutdown);
-    auto hard = clock::now() + steady(opt_.timeout_grace) + std::chrono::milliseconds(100);
-    while (!running_.empty() && clock::now() < hard) co_await wait_changed(hard);
-  }
-  // Outcomes being written must land before stop() returns.
-  while (records_ > 0) co_await wait_changed(clock::now() + std::chrono::seconds(1));
-  stopped_ = true;
-  changed();
-  while (loops_ > 0) co_await wait_changed(clock::now() + std::chrono::milliseconds(50));
-}
-
-asio::awaitable<void> AsyncWorkerPool::Impl::stop() {
-  co_await asio::post(strand_, asio::use_awaitable);
-  begin_stop();
-  if (!started_) co_return;
-  while (!stopped_ || loops_ > 0)
-    co_await wait_changed(std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
 }
 
 AsyncWorkerPool::AsyncWorkerPool(std::shared_ptr<AsyncTaskQueue> queue, Registry registry,
