@@ -1,9 +1,9 @@
 // The first program of the README, kept compiling and running by CTest.
-#include <omniq/omniq.hpp>
 #include <iostream>
+#include <omniq/omniq.hpp>
 
 int main() {
-  omniq::OmniQ oq = omniq::OmniQ::from_env();          // SQLite ./omniq.db by default
+  omniq::OmniQ oq = omniq::OmniQ::from_env();  // SQLite ./omniq.db by default
 
   omniq::Registry registry;
   registry.add("math.add", [](int a, int b) { return a + b; });
@@ -12,5 +12,5 @@ int main() {
 
   std::string id = oq.enqueue("math.add", {2, 3});
   auto result = oq.get_result(id, {.wait = true, .timeout = std::chrono::seconds(10)});
-  std::cout << result->value<int>() << "\n";           // 5
-}                                                       // the pool stops gracefully
+  std::cout << result->value<int>() << "\n";  // 5
+}  // the pool stops gracefully
