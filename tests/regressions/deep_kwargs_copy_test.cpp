@@ -6,19 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "omniq/omniq.hpp"
+#include "support/values.hpp"
 
 namespace omniq::testing {
 namespace {
-
-Value nested(int levels) {
-  Value deep = Value::array();
-  Value* at = &deep;
-  for (int i = 0; i < levels; ++i) {
-    at->push_back(Value::array());
-    at = &at->back();
-  }
-  return deep;
-}
 
 TEST(DeepKwargsCopy, AMillionLevelsOfKwargsAreRefusedBeforeAnyCopy) {
   Settings settings;
@@ -26,7 +17,7 @@ TEST(DeepKwargsCopy, AMillionLevelsOfKwargsAreRefusedBeforeAnyCopy) {
   OmniQ oq(std::make_shared<MemoryStorage>(), settings);
   TaskOptions o;
   o.kwargs = Value::object();
-  o.kwargs["deep"] = nested(1000000);
+  o.kwargs["deep"] = nested_arrays(1000000);
   EXPECT_THROW(make_task("job", Value::array(), o, settings, system_clock()->now()),
                ValidationError);
   EXPECT_THROW(oq.enqueue("job", Value::array(), std::move(o)), ValidationError);

@@ -7,29 +7,20 @@
 #include <gtest/gtest.h>
 
 #include "omniq/omniq.hpp"
+#include "support/values.hpp"
 
 namespace omniq::testing {
 namespace {
 
 using namespace std::chrono;
 
-Value nested(int levels) {
-  Value deep = Value::array();
-  Value* at = &deep;
-  for (int i = 0; i < levels; ++i) {
-    at->push_back(Value::array());
-    at = &at->back();
-  }
-  return deep;
-}
-
 TEST(DeepResultCopy, HandlersReturningAMillionLevelsFailTheirTaskAndTheWorkerGoesOn) {
   Settings settings;
   settings.log_level = LogLevel::error;
   OmniQ oq(std::make_shared<MemoryStorage>(), settings);
   Registry registry;
-  registry.add("sync", [] { return nested(1000000); });
-  registry.add("async", []() -> asio::awaitable<Value> { co_return nested(1000000); });
+  registry.add("sync", [] { return nested_arrays(1000000); });
+  registry.add("async", []() -> asio::awaitable<Value> { co_return nested_arrays(1000000); });
   registry.add("fine", [] { return 7; });
   WorkerOptions o;
   o.poll_interval = milliseconds(5);

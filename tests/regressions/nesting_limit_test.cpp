@@ -9,24 +9,19 @@
 #include "omniq/omniq.hpp"
 #include "support/backends.hpp"
 #include "support/temp_dir.hpp"
+#include "support/values.hpp"
 
 namespace omniq::testing {
 namespace {
 
 using namespace std::chrono;
 
-Value nested(int depth) {  // `depth` levels of arrays around a number
-  Value v = 1;
-  for (int i = 0; i < depth; ++i) v = Value::array({std::move(v)});
-  return v;
-}
-
 // The deepest arguments validate_task accepts.
 int deepest_accepted_args() {
   Task t = make_task("job", Value::array(), {}, Settings{}, system_clock()->now());
   int depth = 1;
   for (;;) {
-    t.args = nested(depth + 1);
+    t.args = nested_arrays(depth + 1);
     try {
       validate_task(t);
     } catch (const ValidationError&) {
@@ -45,10 +40,10 @@ TEST_P(NestingLimit, EveryBackendStoresTheDeepestArgumentsValidationAccepts) {
   const int depth = deepest_accepted_args();
   EXPECT_EQ(depth, kMaxValueDepth);
   auto store = GetParam().open(dir_.path());
-  Task t = make_task("job", nested(depth), {}, Settings{}, system_clock()->now());
+  Task t = make_task("job", nested_arrays(depth), {}, Settings{}, system_clock()->now());
   EXPECT_NO_THROW(store->enqueue(t));
   ASSERT_TRUE(store->get_task(t.id).has_value());
-  EXPECT_EQ(store->get_task(t.id)->args, nested(depth));
+  EXPECT_EQ(store->get_task(t.id)->args, nested_arrays(depth));
   store->close();
 }
 

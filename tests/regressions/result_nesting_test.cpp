@@ -9,17 +9,12 @@
 #include "omniq/omniq.hpp"
 #include "support/backends.hpp"
 #include "support/temp_dir.hpp"
+#include "support/values.hpp"
 
 namespace omniq::testing {
 namespace {
 
 using namespace std::chrono;
-
-Value nested(int depth) {  // `depth` levels of arrays around a number
-  Value v = 1;
-  for (int i = 0; i < depth; ++i) v = Value::array({std::move(v)});
-  return v;
-}
 
 class ResultNesting : public ::testing::TestWithParam<BackendFactory> {
  protected:
@@ -32,8 +27,8 @@ TEST_P(ResultNesting, ResultsAsDeepAsArgumentsAreStoredAndDeeperOnesFailTheTask)
   settings.log_level = LogLevel::error;
   OmniQ oq(GetParam().open(dir_.path()), settings);
   Registry registry;
-  registry.add("same", [depth] { return nested(depth); });
-  registry.add("deeper", [depth] { return nested(depth + 1); });
+  registry.add("same", [depth] { return nested_arrays(depth); });
+  registry.add("deeper", [depth] { return nested_arrays(depth + 1); });
   WorkerOptions o;
   o.poll_interval = milliseconds(5);
   WorkerPool pool = oq.worker(registry, o);
@@ -43,7 +38,7 @@ TEST_P(ResultNesting, ResultsAsDeepAsArgumentsAreStoredAndDeeperOnesFailTheTask)
   auto ok = oq.get_result(same, {.wait = true, .timeout = seconds(30)});
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->status, TaskStatus::SUCCESS);
-  EXPECT_EQ(ok->result, nested(depth));
+  EXPECT_EQ(ok->result, nested_arrays(depth));
   auto refused = oq.get_result(deeper, {.wait = true, .timeout = seconds(30)});
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, TaskStatus::FAILED);

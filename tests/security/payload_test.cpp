@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "security/security_fixture.hpp"
+#include "support/values.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -25,16 +26,6 @@ bool reset_peak_rss() {
   out << "5";
   out.flush();
   return out.good();
-}
-
-Value nested(int levels) {
-  Value deep = Value::array();
-  Value* at = &deep;
-  for (int i = 0; i < levels; ++i) {
-    at->push_back(Value::array());
-    at = &at->back();
-  }
-  return deep;
 }
 
 void expect_too_large(const std::function<void()>& call) {
@@ -103,27 +94,29 @@ TEST_P(HostileInput, HundredThousandLevelsOfNestingAreRefusedWithoutOverflow) {
       EXPECT_NE(std::string(e.what()).find("deeper"), std::string::npos) << e.what();
     }
   };
-  expect_too_deep([&] { oq().enqueue("job", nested(100000)); });
+  expect_too_deep([&] { oq().enqueue("job", nested_arrays(100000)); });
   TaskOptions o;
   o.kwargs = Value::object();
-  o.kwargs["deep"] = nested(100000);
+  o.kwargs["deep"] = nested_arrays(100000);
   // (Moved in, like the values below: a copy of a hostile value made by the
   // caller would recurse in the caller's own code.)
   expect_too_deep([&] { oq().enqueue("job", Value::array(), std::move(o)); });
   expect_too_deep([&] {
     std::vector<Task> tasks;
     Task t = oq().make_task("job", Value::array());
-    t.args = nested(100000);
+    t.args = nested_arrays(100000);
     tasks.push_back(std::move(t));
     oq().enqueue_many(std::move(tasks));
   });
-  EXPECT_NO_THROW(oq().enqueue("job", nested(kMaxValueDepth - 1)));  // kMaxValueDepth arrays
+  // kMaxValueDepth arrays are the deepest accepted.
+  EXPECT_NO_THROW(oq().enqueue("job", nested_arrays(kMaxValueDepth)));
+  EXPECT_THROW(oq().enqueue("job", nested_arrays(kMaxValueDepth + 1)), ValidationError);
   EXPECT_EQ(oq().stats().total(), 1u);
 }
 
 TEST_P(HostileInput, HandlerReturningADeeplyNestedValueFailsItsTaskNotTheWorker) {
   Registry registry;
-  registry.add("deep", [] { return nested(100000); });
+  registry.add("deep", [] { return nested_arrays(100000); });
   registry.add("fine", [] { return 7; });
   WorkerOptions o;
   o.poll_interval = milliseconds(5);

@@ -168,6 +168,18 @@ TEST(FileStorageShared, OutcomeOfAClaimAnotherStoreRecoveredIsRefused) {
   EXPECT_EQ(a.get_result(t.id)->result, Value("fresh"));
 }
 
+// In a child, opens the store at `base`, claims its task and is killed at
+// `hook` (before or after the claim's rename).
+void kill_a_claim_at(const fs::path& base, void (*&hook)(const std::string&)) {
+  int rc = in_child([&] {
+    hook = [](const std::string&) { ::raise(SIGKILL); };
+    FileStorage s(file_options(base));
+    s.dequeue(kF0, kFLease);
+    return 0;
+  });
+  ASSERT_EQ(rc, 128 + SIGKILL);
+}
+
 TEST(FileStorageCrash, ClaimKilledBeforeItsRenameNeverHappened) {
   TempDir dir;
   Task t = file_task();
@@ -175,13 +187,7 @@ TEST(FileStorageCrash, ClaimKilledBeforeItsRenameNeverHappened) {
     FileStorage s(file_options(dir / "store"));
     s.enqueue(t);
   }
-  int rc = in_child([&] {
-    file_store_hooks::before_claim_rename = [](const std::string&) { ::raise(SIGKILL); };
-    FileStorage s(file_options(dir / "store"));
-    s.dequeue(kF0, kFLease);
-    return 0;
-  });
-  ASSERT_EQ(rc, 128 + SIGKILL);
+  kill_a_claim_at(dir / "store", file_store_hooks::before_claim_rename);
   // The claim frame was written, but only the rename makes a claim.
   EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".task"});
   FileStorage s(file_options(dir / "store"));
@@ -200,13 +206,7 @@ TEST(FileStorageCrash, ClaimKilledAfterItsRenameIsRecoveredWhenItsLeaseRunsOut) 
     FileStorage s(file_options(dir / "store"));
     s.enqueue(t);
   }
-  int rc = in_child([&] {
-    file_store_hooks::after_claim_rename = [](const std::string&) { ::raise(SIGKILL); };
-    FileStorage s(file_options(dir / "store"));
-    s.dequeue(kF0, kFLease);
-    return 0;
-  });
-  ASSERT_EQ(rc, 128 + SIGKILL);
+  kill_a_claim_at(dir / "store", file_store_hooks::after_claim_rename);
   EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".running"});
   FileStorage s(file_options(dir / "store"));
   Task claimed = *s.get_task(t.id);
@@ -260,13 +260,7 @@ TEST(FileStorageCrash, AnExplicitCallMayTakeOverAClaimThatDiedMidway) {
   Task t = file_task();
   FileStorage s(file_options(dir / "store"));
   s.enqueue(t);
-  int rc = in_child([&] {
-    file_store_hooks::before_claim_rename = [](const std::string&) { ::raise(SIGKILL); };
-    FileStorage c(file_options(dir / "store"));
-    c.dequeue(kF0, kFLease);
-    return 0;
-  });
-  ASSERT_EQ(rc, 128 + SIGKILL);
+  kill_a_claim_at(dir / "store", file_store_hooks::before_claim_rename);
   // Nobody holds the lock: cancel (or reschedule, mark_running) acts at once.
   EXPECT_EQ(s.cancel(t.id, kF0 + seconds(1)), CancelResult::cancelled);
   EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".done"});
