@@ -6,65 +6,111 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
-#include "omniq/error.hpp"
-#include "omniq/logging.hpp"
+#include "engine/async_call.hpp"
+#include "engine/task_queue.hpp"
 
 namespace omniq {
+namespace detail {
+
+std::shared_ptr<TaskQueue> make_queue(std::shared_ptr<Storage> storage, Settings settings,
+                                      std::shared_ptr<Clock> clock);
+
+}  // namespace detail
+
 namespace {
 
-std::shared_ptr<AsyncTaskQueue> build(std::shared_ptr<Storage> storage, Settings settings,
-                                      std::shared_ptr<Clock> clock) {
-  set_log_level(settings.log_level);
-  auto async = std::make_shared<AsyncStorage>(std::move(storage));
-  return std::make_shared<AsyncTaskQueue>(std::move(async), std::move(settings), std::move(clock));
+// Runs f() (a blocking queue call) on a storage thread; the awaiting
+// coroutine resumes on its own executor with the value or the exception.
+template <class F>
+auto on_storage(std::shared_ptr<detail::TaskQueue> q, F f) -> asio::awaitable<decltype(f())> {
+  using R = decltype(f());
+  return detail::async_call<R>([q, f = std::move(f)](auto done) mutable {
+    q->post([f = std::move(f), done = std::move(done)]() mutable {
+      if constexpr (std::is_void_v<R>) {
+        try {
+          f();
+        } catch (...) {
+          return done(std::current_exception());
+        }
+        done(nullptr);
+      } else {
+        R value{};
+        try {
+          value = f();
+        } catch (...) {
+          return done(std::current_exception(), R{});
+        }
+        done(nullptr, std::move(value));
+      }
+    });
+  });
 }
 
 }  // namespace
 
-// cppcheck-suppress passedByValue ; the public signature takes settings by value, like the
-// other constructor; used twice below, so it cannot be moved from.
+// cppcheck-suppress passedByValue ; used twice below, so it cannot be moved from
 AsyncOmniQ::AsyncOmniQ(Settings settings, std::shared_ptr<Clock> clock)
-    : queue_(build(make_storage(settings), settings, std::move(clock))) {}
+    : queue_(detail::make_queue(make_storage(settings), settings, std::move(clock))) {}
 
 AsyncOmniQ::AsyncOmniQ(std::shared_ptr<Storage> storage, Settings settings,
                        std::shared_ptr<Clock> clock)
-    : queue_(build(std::move(storage), std::move(settings), std::move(clock))) {}
+    : queue_(detail::make_queue(std::move(storage), std::move(settings), std::move(clock))) {}
+
+AsyncOmniQ::AsyncOmniQ(std::shared_ptr<detail::TaskQueue> queue) : queue_(std::move(queue)) {}
 
 AsyncOmniQ AsyncOmniQ::from_env() {
   return AsyncOmniQ(Settings::from_env());
 }
 
+asio::awaitable<Enqueued> AsyncOmniQ::submit(std::string func_path, Value args,
+                                             TaskOptions options) {
+  Task t = make_task(std::move(func_path), std::move(args), std::move(options));
+  // Named before co_await: g++ 12 destroys a capturing lambda written inside one twice.
+  auto start = [q = queue_, t = std::move(t)](auto done) mutable {
+    q->enqueue({std::move(t)}, done);
+  };
+  auto ids = co_await detail::async_call<std::vector<Enqueued>>(std::move(start));
+  co_return ids.front();
+}
+
 asio::awaitable<std::string> AsyncOmniQ::enqueue(std::string func_path, Value args,
                                                  TaskOptions options) {
-  return queue_->enqueue(std::move(func_path), std::move(args), std::move(options));
+  Enqueued e = co_await submit(std::move(func_path), std::move(args), std::move(options));
+  co_return e.id;
 }
 
 asio::awaitable<std::string> AsyncOmniQ::enqueue(std::string func_path, Value args) {
-  return queue_->enqueue(std::move(func_path), std::move(args), TaskOptions{});
+  return enqueue(std::move(func_path), std::move(args), TaskOptions{});
 }
 
 asio::awaitable<std::string> AsyncOmniQ::enqueue(std::string func_path) {
-  return queue_->enqueue(std::move(func_path), Value::array(), TaskOptions{});
+  return enqueue(std::move(func_path), Value::array(), TaskOptions{});
+}
+
+asio::awaitable<std::vector<std::string>> AsyncOmniQ::enqueue_many(std::vector<Task> tasks) {
+  auto start = [q = queue_, tasks = std::move(tasks)](auto done) mutable {
+    q->enqueue(std::move(tasks), done);
+  };
+  auto enqueued = co_await detail::async_call<std::vector<Enqueued>>(std::move(start));
+  std::vector<std::string> ids;
+  for (Enqueued& e : enqueued) ids.push_back(std::move(e.id));
+  co_return ids;
+}
+
+Task AsyncOmniQ::make_task(std::string func_path, Value args, TaskOptions options) const {
+  return queue_->make_task(std::move(func_path), std::move(args), options);
 }
 
 asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id) {
   return get_result(std::move(id), ResultOptions{});
 }
 
-asio::awaitable<std::vector<std::string>> AsyncOmniQ::enqueue_many(std::vector<Task> tasks) {
-  return queue_->enqueue_many(std::move(tasks));
-}
-
-Task AsyncOmniQ::make_task(std::string func_path, Value args, TaskOptions options) const {
-  return omniq::make_task(std::move(func_path), std::move(args), options, queue_->settings(),
-                          queue_->clock().now());
-}
-
 asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id,
                                                                   ResultOptions options) {
   using clock = std::chrono::steady_clock;
-  validate_id(id);
-  auto result = co_await queue_->get_result(id);
+  auto q = queue_;
+  auto read = [q, id] { return q->get_result(id); };
+  auto result = co_await on_storage(q, read);
   if (result || !options.wait) co_return result;
 
   auto deadline = options.timeout ? clock::now() + *options.timeout : clock::time_point::max();
@@ -72,16 +118,16 @@ asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id
   auto timer = std::make_shared<asio::steady_timer>(ex);
   // A worker in this process finishing the task wakes us at once.
   std::size_t listener =
-      queue_->listen([id, timer, ex](AsyncTaskQueue::Event e, const std::string& tid) {
-        if (e == AsyncTaskQueue::Event::finished && tid == id)
+      q->listen([id, timer, ex](detail::TaskQueue::Event e, const std::string& t) {
+        if (e == detail::TaskQueue::Event::finished && t == id) {
           asio::post(ex, [timer] { timer->cancel(); });
+        }
       });
   struct Unlisten {
-    AsyncTaskQueue& q;
+    detail::TaskQueue& q;
     std::size_t id;
     ~Unlisten() { q.unlisten(id); }
-  } unlisten{*queue_, listener};
-
+  } unlisten{*q, listener};
   Duration poll = std::chrono::milliseconds(10);
   for (;;) {
     if (clock::now() >= deadline) {
@@ -90,31 +136,65 @@ asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id
     }
     timer->expires_at(std::min(deadline, clock::now() + poll));
     co_await timer->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    result = co_await queue_->get_result(id);
+    result = co_await on_storage(q, read);
     if (result) co_return result;
     poll = std::min<Duration>(poll * 2, std::chrono::milliseconds(250));
   }
 }
 
 asio::awaitable<CancelResult> AsyncOmniQ::cancel(std::string id) {
-  return queue_->cancel(std::move(id));
+  auto f = [q = queue_, id] { return q->cancel(id); };
+  return on_storage(queue_, f);
+}
+
+asio::awaitable<std::string> AsyncOmniQ::retry(std::string id) {
+  auto f = [q = queue_, id] { return q->retry(id); };
+  return on_storage(queue_, f);
 }
 
 asio::awaitable<std::optional<Task>> AsyncOmniQ::get_task(std::string id) {
-  return queue_->get_task(std::move(id));
+  auto f = [q = queue_, id] { return q->get_task(id); };
+  return on_storage(queue_, f);
 }
 
 asio::awaitable<std::vector<Task>> AsyncOmniQ::list_tasks(TaskFilter filter) {
-  return queue_->list_tasks(std::move(filter));
+  auto f = [q = queue_, filter] { return q->list_tasks(filter); };
+  return on_storage(queue_, f);
 }
 
 asio::awaitable<QueueStats> AsyncOmniQ::stats() {
-  return queue_->stats();
+  auto f = [q = queue_] { return q->stats(); };
+  return on_storage(queue_, f);
 }
 
-std::unique_ptr<AsyncWorkerPool> AsyncOmniQ::worker(Registry registry, WorkerOptions options,
-                                                    asio::any_io_executor executor) const {
-  return std::make_unique<AsyncWorkerPool>(queue_, std::move(registry), options, executor);
+asio::awaitable<std::size_t> AsyncOmniQ::purge_results() {
+  auto f = [q = queue_] { return q->purge_results(); };
+  return on_storage(queue_, f);
+}
+
+asio::awaitable<void> AsyncOmniQ::pause_queue(std::string queue) {
+  auto f = [q = queue_, queue] { q->set_paused(queue, true); };
+  return on_storage(queue_, f);
+}
+
+asio::awaitable<void> AsyncOmniQ::resume_queue(std::string queue) {
+  auto f = [q = queue_, queue] { q->set_paused(queue, false); };
+  return on_storage(queue_, f);
+}
+
+AsyncWorkerPool AsyncOmniQ::worker(Registry registry, WorkerOptions options,
+                                   asio::any_io_executor executor) const {
+  return AsyncWorkerPool(queue_, std::move(registry), std::move(options), executor);
+}
+
+const Settings& AsyncOmniQ::settings() const {
+  return queue_->settings();
+}
+const std::shared_ptr<Storage>& AsyncOmniQ::storage() const {
+  return queue_->shared_storage();
+}
+OmniQ AsyncOmniQ::sync() const {
+  return OmniQ(queue_);
 }
 
 }  // namespace omniq

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "omniq/error.hpp"
-#include "omniq/serializer.hpp"
+#include "omniq/storage.hpp"
 
 namespace omniq {
 namespace {
@@ -65,6 +65,16 @@ class Reader {
   int opt_integer(std::string_view key, int fallback) const {
     return find(key) ? integer(key) : fallback;
   }
+  // Any int (priorities may be negative).
+  int signed_integer(std::string_view key, int fallback) const {
+    const Value* f = find(key);
+    if (f == nullptr) return fallback;
+    if (!f->is_number_integer() || f->get<std::int64_t>() < INT32_MIN ||
+        f->get<std::int64_t>() > INT32_MAX) {
+      bad(what_, key, "must be a 32-bit integer");
+    }
+    return static_cast<int>(f->get<std::int64_t>());
+  }
   bool boolean(std::string_view key) const {
     const Value& f = need(key);
     if (!f.is_boolean()) bad(what_, key, std::string("must be a boolean, got ") + f.type_name());
@@ -124,6 +134,8 @@ Value to_value(const Schedule& s) {
   if (s.interval) {
     v["interval"] = Value{{"type", "timedelta"}, {"total_seconds", seconds_value(*s.interval)}};
   }
+  if (s.cron) v["cron"] = *s.cron;
+  if (s.timezone) v["timezone"] = *s.timezone;
   return v;
 }
 
@@ -140,6 +152,8 @@ Schedule schedule_from_value(const Value& v) {
       s.interval = r.opt_seconds("interval");
     }
   }
+  s.cron = r.opt_string("cron");
+  s.timezone = r.opt_string("timezone");
   return s;
 }
 
@@ -158,6 +172,14 @@ Value to_value(const Task& t) {
   if (t.last_attempt_at) v["last_attempt_at"] = format_time(*t.last_attempt_at);
   if (t.error) v["error"] = to_value(*t.error);
   if (t.lease_expires_at) v["lease_expires_at"] = format_time(*t.lease_expires_at);
+  if (t.queue != "default") v["queue"] = t.queue;
+  if (t.priority != 0) v["priority"] = t.priority;
+  if (t.unique_key) {
+    v["unique_key"] = *t.unique_key;
+    v["unique_statuses"] = t.unique_statuses;
+  }
+  if (t.retry_of) v["retry_of"] = *t.retry_of;
+  if (t.cancel_requested) v["cancel_requested"] = true;
   return v;
 }
 
@@ -185,6 +207,12 @@ Task task_from_value(const Value& v) {
   t.last_attempt_at = r.opt_time("last_attempt_at");
   if (const Value* e = r.find("error")) t.error = task_error_from_value(*e);
   t.lease_expires_at = r.opt_time("lease_expires_at");
+  if (r.find("queue")) t.queue = r.string("queue");
+  t.priority = r.signed_integer("priority", 0);
+  t.unique_key = r.opt_string("unique_key");
+  t.unique_statuses = static_cast<std::uint8_t>(r.opt_integer("unique_statuses", 0) & 0x3f);
+  t.retry_of = r.opt_string("retry_of");
+  t.cancel_requested = r.find("cancel_requested") && r.boolean("cancel_requested");
   return t;
 }
 

@@ -16,9 +16,14 @@ void throw_argument_type(const TaskContext& ctx, std::size_t index, const char* 
 void check_no_kwargs(const TaskContext& ctx) {
   if (!ctx.kwargs().empty()) {
     throw ArgumentError(ctx.func_path() +
-                        " takes positional arguments only, but the task has keyword arguments; "
-                        "register a handler taking omniq::TaskContext& to read kwargs");
+                        ": the task has keyword arguments, which only a handler with one "
+                        "parameter (a struct the kwargs object decodes into) and no positional "
+                        "arguments takes; or register a handler taking omniq::TaskContext&");
   }
+}
+
+bool takes_kwargs(const TaskContext& ctx) {
+  return !ctx.kwargs().empty() && ctx.args().empty();
 }
 
 }  // namespace detail

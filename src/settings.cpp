@@ -6,7 +6,7 @@
 #include <string>
 
 #include "omniq/error.hpp"
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 
 namespace omniq {
 namespace {
@@ -63,8 +63,13 @@ std::string_view name_of(E value, std::initializer_list<std::pair<E, std::string
 }  // namespace
 
 std::string_view to_string(Backend b) {
-  return name_of(
-      b, {{Backend::sqlite, "sqlite"}, {Backend::file, "file"}, {Backend::memory, "memory"}});
+  return name_of(b, {{Backend::sqlite, "sqlite"},
+                     {Backend::file, "file"},
+                     {Backend::memory, "memory"},
+                     {Backend::postgres, "postgres"}});
+}
+std::string_view to_string(Compat c) {
+  return name_of(c, {{Compat::none, "none"}, {Compat::original, "original"}});
 }
 std::string_view to_string(Durability d) {
   return name_of(
@@ -82,6 +87,7 @@ std::optional<Backend> parse_backend(std::string_view text) {
   if (t == "sqlite") return Backend::sqlite;
   if (t == "file") return Backend::file;
   if (t == "memory") return Backend::memory;
+  if (t == "postgres" || t == "postgresql") return Backend::postgres;
   return std::nullopt;
 }
 
@@ -102,6 +108,13 @@ std::optional<LogLevel> parse_log_level(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<Compat> parse_compat(std::string_view text) {
+  auto t = lower(text);
+  if (t == "none") return Compat::none;
+  if (t == "original") return Compat::original;
+  return std::nullopt;
+}
+
 Settings Settings::from_env() {
   return from_env([](std::string_view name) -> std::optional<std::string> {
     const char* v = std::getenv(std::string(name).c_str());
@@ -117,12 +130,16 @@ Settings Settings::from_env(const EnvLookup& lookup) {
   };
   read("OMNIQ_BACKEND", [&](auto name, auto value) {
     auto b = parse_backend(value);
-    if (!b) bad_var(name, value, "sqlite, file or memory");
+    if (!b) bad_var(name, value, "sqlite, file, memory or postgres");
     s.backend = *b;
   });
   read("OMNIQ_DB_URL", [&](auto name, auto value) {
-    bool foreign = value.find("://") != std::string_view::npos && !value.starts_with("sqlite:///");
-    if (value.empty() || foreign) bad_var(name, value, "a path, sqlite:///path or :memory:");
+    bool postgres = value.starts_with("postgresql://") || value.starts_with("postgres://");
+    bool foreign = value.find("://") != std::string_view::npos &&
+                   !value.starts_with("sqlite:///") && !postgres;
+    if (value.empty() || foreign) {
+      bad_var(name, value, "a path, sqlite:///path, :memory: or postgresql://...");
+    }
     s.database_url = value;
   });
   read("OMNIQ_BASE_DIR", [&](auto name, auto value) {
@@ -168,6 +185,11 @@ Settings Settings::from_env(const EnvLookup& lookup) {
     s.retry_backoff_max = env_duration(name, value);
     if (s.retry_backoff_max.count() <= 0) bad_var(name, value, "a duration greater than 0");
   });
+  read("OMNIQ_COMPAT", [&](auto name, auto value) {
+    auto c = parse_compat(value);
+    if (!c) bad_var(name, value, "none or original");
+    s.compat = *c;
+  });
   read("OMNIQ_MAX_TASK_BYTES", [&](auto name, auto value) {
     auto n = parse_count(value, 1LL << 34);
     if (!n || *n == 0) bad_var(name, value, "a whole number of bytes from 1 to 17179869184");
@@ -179,6 +201,11 @@ Settings Settings::from_env(const EnvLookup& lookup) {
 
 void Settings::validate() const {
   if (backend == Backend::sqlite) sqlite_path();  // throws for an unusable URL
+  if (backend == Backend::postgres && !is_postgres_url()) {
+    throw ConfigError("database_url \"" + shown(database_url) +
+                      "\" is not a PostgreSQL URL: the postgres backend needs "
+                      "postgresql://user@host:port/db (OMNIQ_DB_URL)");
+  }
   if (backend == Backend::file && base_dir.empty()) {
     throw ConfigError("base_dir is empty: the file backend needs a directory (OMNIQ_BASE_DIR)");
   }
@@ -199,6 +226,10 @@ void Settings::validate() const {
                       format_duration(retry_backoff_base) + ")");
   }
   if (max_task_bytes == 0) throw ConfigError("max_task_bytes must be greater than 0");
+}
+
+bool Settings::is_postgres_url() const {
+  return database_url.starts_with("postgresql://") || database_url.starts_with("postgres://");
 }
 
 std::string Settings::sqlite_path() const {

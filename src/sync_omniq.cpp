@@ -1,22 +1,30 @@
 #include "omniq/sync_omniq.hpp"
 
-#include "event_loop.hpp"
+#include <condition_variable>
+
+#include "engine/task_queue.hpp"
+#include "omniq/async_omniq.hpp"
+#include "omniq/logging.hpp"
 
 namespace omniq {
+namespace detail {
 
-class OmniQ::Impl {
- public:
-  explicit Impl(AsyncOmniQ a) : async(std::move(a)) {}
-  AsyncOmniQ async;
-  EventLoop loop;
-};
+std::shared_ptr<TaskQueue> make_queue(std::shared_ptr<Storage> storage, Settings settings,
+                                      std::shared_ptr<Clock> clock) {
+  if (settings.log_level) set_log_level(*settings.log_level);
+  return std::make_shared<TaskQueue>(std::move(storage), std::move(settings), std::move(clock));
+}
 
+}  // namespace detail
+
+// cppcheck-suppress passedByValue ; used twice below, so it cannot be moved from
 OmniQ::OmniQ(Settings settings, std::shared_ptr<Clock> clock)
-    : impl_(std::make_unique<Impl>(AsyncOmniQ(std::move(settings), std::move(clock)))) {}
+    : queue_(detail::make_queue(make_storage(settings), settings, std::move(clock))) {}
 
 OmniQ::OmniQ(std::shared_ptr<Storage> storage, Settings settings, std::shared_ptr<Clock> clock)
-    : impl_(std::make_unique<Impl>(
-          AsyncOmniQ(std::move(storage), std::move(settings), std::move(clock)))) {}
+    : queue_(detail::make_queue(std::move(storage), std::move(settings), std::move(clock))) {}
+
+OmniQ::OmniQ(std::shared_ptr<detail::TaskQueue> queue) : queue_(std::move(queue)) {}
 
 OmniQ OmniQ::from_env() {
   return OmniQ(Settings::from_env());
@@ -26,50 +34,104 @@ OmniQ::~OmniQ() = default;
 OmniQ::OmniQ(OmniQ&&) noexcept = default;
 OmniQ& OmniQ::operator=(OmniQ&&) noexcept = default;
 
-// Enqueues run on the calling thread: no coroutine is needed, and a lone
-// caller pays no hand-off to the event loop and back.
 std::string OmniQ::enqueue(std::string func_path, Value args, TaskOptions options) {
-  return impl_->async.queue().enqueue_blocking(
-      make_task(std::move(func_path), std::move(args), std::move(options)));
+  return submit(std::move(func_path), std::move(args), std::move(options)).id;
+}
+
+Enqueued OmniQ::submit(std::string func_path, Value args, TaskOptions options) {
+  return queue_->enqueue({make_task(std::move(func_path), std::move(args), std::move(options))})
+      .front();
 }
 
 std::vector<std::string> OmniQ::enqueue_many(std::vector<Task> tasks) {
-  return impl_->async.queue().enqueue_many_blocking(std::move(tasks));
+  std::vector<std::string> ids;
+  for (Enqueued& e : queue_->enqueue(std::move(tasks))) ids.push_back(std::move(e.id));
+  return ids;
 }
 
 Task OmniQ::make_task(std::string func_path, Value args, TaskOptions options) const {
-  return impl_->async.make_task(std::move(func_path), std::move(args), std::move(options));
+  return queue_->make_task(std::move(func_path), std::move(args), options);
 }
 
 std::optional<TaskResult> OmniQ::get_result(const std::string& id, ResultOptions options) {
-  return impl_->loop.block([&] { return impl_->async.get_result(id, options); });
+  using clock = std::chrono::steady_clock;
+  auto result = queue_->get_result(id);
+  if (result || !options.wait) return result;
+  auto deadline = options.timeout ? clock::now() + *options.timeout : clock::time_point::max();
+  // A worker in this process finishing the task wakes us at once.
+  struct Wake {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool finished = false;
+  };
+  auto wake = std::make_shared<Wake>();
+  std::size_t listener =
+      queue_->listen([id, wake](detail::TaskQueue::Event e, const std::string& t) {
+        if (e != detail::TaskQueue::Event::finished || t != id) return;
+        std::lock_guard lock(wake->mu);
+        wake->finished = true;
+        wake->cv.notify_all();
+      });
+  struct Unlisten {
+    detail::TaskQueue& q;
+    std::size_t id;
+    ~Unlisten() { q.unlisten(id); }
+  } unlisten{*queue_, listener};
+  Duration poll = std::chrono::milliseconds(10);
+  for (;;) {
+    if (clock::now() >= deadline) {
+      throw TimeoutError("no result for task " + id + " within " +
+                         format_duration(*options.timeout));
+    }
+    {
+      std::unique_lock lock(wake->mu);
+      wake->cv.wait_until(lock, std::min(deadline, clock::now() + poll),
+                          [&] { return wake->finished; });
+      wake->finished = false;
+    }
+    result = queue_->get_result(id);
+    if (result) return result;
+    poll = std::min<Duration>(poll * 2, std::chrono::milliseconds(250));
+  }
 }
 
 CancelResult OmniQ::cancel(const std::string& id) {
-  return impl_->loop.block([&] { return impl_->async.cancel(id); });
+  return queue_->cancel(id);
 }
-
+std::string OmniQ::retry(const std::string& id) {
+  return queue_->retry(id);
+}
 std::optional<Task> OmniQ::get_task(const std::string& id) {
-  return impl_->loop.block([&] { return impl_->async.get_task(id); });
+  return queue_->get_task(id);
 }
-
-std::vector<Task> OmniQ::list_tasks(TaskFilter filter) {
-  return impl_->loop.block([&] { return impl_->async.list_tasks(std::move(filter)); });
+std::vector<Task> OmniQ::list_tasks(const TaskFilter& filter) {
+  return queue_->list_tasks(filter);
 }
-
 QueueStats OmniQ::stats() {
-  return impl_->loop.block([&] { return impl_->async.stats(); });
+  return queue_->stats();
+}
+std::size_t OmniQ::purge_results() {
+  return queue_->purge_results();
+}
+void OmniQ::pause_queue(const std::string& queue) {
+  queue_->set_paused(queue, true);
+}
+void OmniQ::resume_queue(const std::string& queue) {
+  queue_->set_paused(queue, false);
 }
 
 WorkerPool OmniQ::worker(Registry registry, WorkerOptions options) const {
-  return WorkerPool(impl_->async.shared_queue(), std::move(registry), options);
+  return WorkerPool(queue_, std::move(registry), std::move(options));
 }
 
-AsyncOmniQ& OmniQ::async() const {
-  return impl_->async;
-}
 const Settings& OmniQ::settings() const {
-  return impl_->async.settings();
+  return queue_->settings();
+}
+const std::shared_ptr<Storage>& OmniQ::storage() const {
+  return queue_->shared_storage();
+}
+AsyncOmniQ OmniQ::async() const {
+  return AsyncOmniQ(queue_);
 }
 
 }  // namespace omniq

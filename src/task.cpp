@@ -8,6 +8,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "cron.hpp"
 #include "omniq/settings.hpp"
 
 namespace omniq {
@@ -47,22 +48,17 @@ std::string shown(std::string_view text) {
 
 }  // namespace
 
-TaskError TaskError::from_exception(const std::exception& e, Timestamp when, int retry_count,
-                                    bool is_retryable) {
-  return TaskError{
-      demangle(typeid(e).name()), e.what(), when, std::nullopt, retry_count, is_retryable};
+TaskError TaskError::make(std::string type, std::string message, Timestamp when, bool retryable) {
+  return TaskError{std::move(type), std::move(message), when, std::nullopt, 0, retryable};
 }
 
-TaskError TaskError::from_exception(std::exception_ptr e, Timestamp when, int retry_count,
-                                    bool is_retryable) {
+TaskError TaskError::from_exception(std::exception_ptr e, Timestamp when, bool retryable) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    return from_exception(ex, when, retry_count, is_retryable);
+    return make(demangle(typeid(ex).name()), ex.what(), when, retryable);
   } catch (...) {
-    return TaskError{
-        "unknown exception", "a non-standard exception was thrown", when, std::nullopt, retry_count,
-        is_retryable};
+    return make("unknown exception", "a non-standard exception was thrown", when, retryable);
   }
 }
 
@@ -117,8 +113,21 @@ void validate_id(std::string_view id) {
   }
 }
 
+void validate_name(std::string_view name, std::string_view what) {
+  bool ok = !name.empty() && name.size() <= 64;
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.');
+  }
+  if (!ok) {
+    throw ValidationError("invalid " + std::string(what) + " name \"" + shown(name) +
+                          "\": expected 1-64 characters of A-Z, a-z, 0-9, '-', '_' or '.'");
+  }
+}
+
 void validate_task(const Task& task) {
   validate_id(task.id);
+  validate_name(task.queue, "queue");
   if (task.func_path.empty()) invalid("func_path is empty; give the name of a registered handler");
   if (task.func_path.size() > 256) {
     invalid("func_path \"" + shown(task.func_path) + "\" is longer than 256 bytes");
@@ -134,6 +143,22 @@ void validate_task(const Task& task) {
   if (task.attempts < 0) invalid("attempts is " + std::to_string(task.attempts));
   if (task.schedule.interval && task.schedule.interval->count() <= 0) {
     invalid("interval is " + format_duration(*task.schedule.interval) + "; expected more than 0");
+  }
+  const Schedule& s = task.schedule;
+  if (s.interval && s.cron) invalid("give interval or cron, not both");
+  if (s.timezone && !s.cron) invalid("a time zone is only used with cron");
+  if (s.cron) Cron::parse(*s.cron);
+  if (s.timezone) validate_timezone(*s.timezone);
+  if (task.unique_key) {
+    if (task.unique_key->empty() || task.unique_key->size() > 256) {
+      invalid("unique_key must be 1-256 bytes");
+    }
+    std::uint8_t live = (1u << static_cast<unsigned>(TaskStatus::PENDING)) |
+                        (1u << static_cast<unsigned>(TaskStatus::RETRYING)) |
+                        (1u << static_cast<unsigned>(TaskStatus::RUNNING));
+    if ((task.unique_statuses & live) != live || task.unique_statuses >= (1u << 6)) {
+      invalid("unique statuses must include PENDING, RETRYING and RUNNING");
+    }
   }
   if (task.timeout && task.timeout->count() <= 0) {
     invalid("timeout is " + format_duration(*task.timeout) + "; expected more than 0, or none");
@@ -181,6 +206,25 @@ Task make_task(std::string func_path, Value args, const TaskOptions& options,
   t.status = TaskStatus::PENDING;
   t.schedule.eta = options.delay ? std::optional<Timestamp>(now + *options.delay) : options.eta;
   t.schedule.interval = options.interval;
+  t.schedule.cron = options.cron;
+  t.schedule.timezone = options.timezone;
+  if (options.cron && !options.interval && !t.schedule.eta) {
+    if (options.timezone) validate_timezone(*options.timezone);
+    t.schedule.eta = Cron::parse(*options.cron).next(now, options.timezone.value_or(""));
+  }
+  t.queue = options.queue;
+  t.priority = options.priority;
+  if (options.unique_key) {
+    t.unique_key = *options.unique_key;
+    if (options.unique_period) {
+      if (options.unique_period->count() <= 0) invalid("unique_period must be more than 0");
+      auto window = now.time_since_epoch().count() / options.unique_period->count();
+      *t.unique_key += "@" + std::to_string(window);
+    }
+    for (TaskStatus st : options.unique_statuses) {
+      t.unique_statuses |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(st));
+    }
+  }
   t.max_retries = options.max_retries.value_or(settings.default_max_retries);
   t.timeout = options.timeout ? options.timeout : settings.default_timeout;
   t.created_at = now;

@@ -1,32 +1,100 @@
-#include "omniq/worker_pool.hpp"
+// WorkerPool and AsyncWorkerPool: thin owners of a PoolCore.
+#include <spdlog/spdlog.h>
 
 #include <stdexcept>
 
-#include "event_loop.hpp"
+#include "engine/event_loop.hpp"
+#include "engine/pool_core.hpp"
+#include "omniq/async_worker_pool.hpp"
+#include "omniq/logging.hpp"
 
 namespace omniq {
 
+std::map<std::string, std::size_t> WorkerOptions::served() const {
+  if (!queues.empty()) return queues;
+  return {{"default", concurrency}};
+}
+
+void WorkerOptions::validate() const {
+  auto positive = [](Duration d, const char* name) {
+    if (d.count() <= 0) {
+      throw ConfigError(std::string("worker option ") + name + " is " + format_duration(d) +
+                        ": expected more than 0");
+    }
+  };
+  for (const auto& [name, n] : served()) {
+    validate_name(name, "queue");
+    if (n == 0)
+      throw ConfigError("worker concurrency of queue \"" + name + "\" is 0: expected 1 or more");
+  }
+  positive(poll_interval, "poll_interval");
+  positive(lease, "lease");
+  positive(timeout_grace, "timeout_grace");
+  positive(maintenance_interval, "maintenance_interval");
+  if (shutdown_grace.count() < 0) throw ConfigError("worker shutdown_grace must not be negative");
+}
+
+AsyncWorkerPool::AsyncWorkerPool(std::shared_ptr<detail::TaskQueue> queue, Registry registry,
+                                 WorkerOptions options, asio::any_io_executor executor)
+    : core_(std::make_shared<detail::PoolCore>(std::move(queue), std::move(registry),
+                                               std::move(options), executor)) {}
+AsyncWorkerPool::~AsyncWorkerPool() {
+  if (core_) core_->request_stop();
+}
+AsyncWorkerPool::AsyncWorkerPool(AsyncWorkerPool&&) noexcept = default;
+AsyncWorkerPool& AsyncWorkerPool::operator=(AsyncWorkerPool&& other) noexcept {
+  if (this != &other) {
+    if (core_) core_->request_stop();
+    core_ = std::move(other.core_);
+  }
+  return *this;
+}
+void AsyncWorkerPool::start() {
+  core_->start();
+}
+asio::awaitable<void> AsyncWorkerPool::run() {
+  return core_->run();
+}
+asio::awaitable<void> AsyncWorkerPool::stop() {
+  return core_->stop();
+}
+void AsyncWorkerPool::request_stop() {
+  core_->request_stop();
+}
+WorkerStats AsyncWorkerPool::stats() const {
+  return core_->stats();
+}
+const WorkerOptions& AsyncWorkerPool::options() const {
+  return core_->options();
+}
+
 class WorkerPool::Impl {
  public:
-  Impl(std::shared_ptr<AsyncTaskQueue> queue, Registry registry, WorkerOptions options)
-      : pool(std::move(queue), std::move(registry), options, loop.executor()) {}
-  EventLoop loop;  // declared first: destroyed last
-  AsyncWorkerPool pool;
+  Impl(std::shared_ptr<detail::TaskQueue> queue, Registry registry, WorkerOptions options)
+      : core(std::make_shared<detail::PoolCore>(std::move(queue), std::move(registry),
+                                                std::move(options), loop.executor())) {}
+  detail::EventLoop loop;  // declared first: destroyed last
+  std::shared_ptr<detail::PoolCore> core;
   bool started = false;
   bool stopped = false;
 };
 
-WorkerPool::WorkerPool(std::shared_ptr<AsyncTaskQueue> queue, Registry registry,
+WorkerPool::WorkerPool(std::shared_ptr<detail::TaskQueue> queue, Registry registry,
                        WorkerOptions options)
-    : impl_(std::make_unique<Impl>(std::move(queue), std::move(registry), options)) {}
+    : impl_(std::make_unique<Impl>(std::move(queue), std::move(registry), std::move(options))) {}
 
 WorkerPool::~WorkerPool() {
-  if (impl_) stop();
+  if (!impl_) return;
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    logger()->error("worker pool: stopping failed: {}", e.what());
+  }
 }
 WorkerPool::WorkerPool(WorkerPool&&) noexcept = default;
 WorkerPool& WorkerPool::operator=(WorkerPool&& other) noexcept {
   if (this != &other) {
-    if (impl_) stop();
+    WorkerPool old(std::move(*this));  // stopped as it goes
     impl_ = std::move(other.impl_);
   }
   return *this;
@@ -35,14 +103,14 @@ WorkerPool& WorkerPool::operator=(WorkerPool&& other) noexcept {
 void WorkerPool::start() {
   if (impl_->started) throw std::logic_error("WorkerPool::start: already started");
   impl_->started = true;
-  impl_->pool.start();
+  impl_->core->start();
   // Returns once the loop has picked the pool up.
   impl_->loop.block([]() -> asio::awaitable<void> { co_return; });
 }
 
 void WorkerPool::stop() {
   if (!impl_->started || impl_->stopped) return;
-  impl_->loop.block([this] { return impl_->pool.stop(); });
+  impl_->loop.block([this] { return impl_->core->stop(); });
   impl_->stopped = true;
 }
 
@@ -50,7 +118,7 @@ bool WorkerPool::running() const {
   return impl_->started && !impl_->stopped;
 }
 WorkerStats WorkerPool::stats() const {
-  return impl_->pool.stats();
+  return impl_->core->stats();
 }
 
 }  // namespace omniq

@@ -1,20 +1,14 @@
 // omniq: an embeddable background task queue for C++20.
 //
-// The umbrella header: everything a user of the library needs.
+// The umbrella header of the blocking API (no Asio needed): OmniQ,
+// WorkerPool, Registry, TaskDef, the models, errors, Settings and Storage.
+// For the coroutine API include <omniq/async.hpp>.
 #pragma once
 
-#include "omniq/async_omniq.hpp"
-#include "omniq/async_storage.hpp"
-#include "omniq/async_task_queue.hpp"
-#include "omniq/async_worker_pool.hpp"
 #include "omniq/error.hpp"
-#include "omniq/file_storage.hpp"
 #include "omniq/logging.hpp"
-#include "omniq/memory_storage.hpp"
 #include "omniq/registry.hpp"
-#include "omniq/serializer.hpp"
 #include "omniq/settings.hpp"
-#include "omniq/sqlite_storage.hpp"
 #include "omniq/storage.hpp"
 #include "omniq/sync_omniq.hpp"
 #include "omniq/task.hpp"

@@ -1,19 +1,24 @@
 // Registry: the handlers a worker can run, by name (the task's func_path).
 //
 //   omniq::Registry registry;
-//   registry.add("math.add", [](int a, int b) { return a + b; });        // runs on a worker thread
-//   registry.add("http.get", [](std::string url) -> asio::awaitable<std::string> { ... });
-//                                                                        // runs on the event loop
+//   registry.add("math.add", [](int a, int b) { return a + b; });  // runs on a worker thread
+//   registry.add("mail.send", [](const Email& e) { ... });           // kwargs decoded into Email
 //   registry.add("raw", [](omniq::TaskContext& ctx) { return ctx.kwargs()["x"]; });
+//   registry.add("http.get", [](std::string url) -> asio::awaitable<std::string> { ... });
+//                                    // a coroutine: runs on the event loop (needs
+//                                    <omniq/async.hpp>)
 //
 // Typed handlers get the task's positional arguments converted to their
 // parameter types (via nlohmann::json's get<T>, so to_json/from_json of your
-// own types work); a count or type mismatch fails the task with error_type
-// "ArgumentError", not retried. The return value is encoded as the result
-// (void gives null). A handler may take `TaskContext&` as its first parameter
-// to see the task id, attempt, kwargs and a stop token that fires on timeout,
-// cancellation or shutdown. Throwing fails the attempt (retried while retries
-// remain); throw PermanentError to fail without retries.
+// own types work). A handler with a single parameter receives the task's
+// kwargs decoded into it when the task has kwargs and no positional
+// arguments: enqueue("mail.send", {}, {.kwargs = {{"to", "a@b"}}}). A count or
+// type mismatch, or kwargs a handler cannot take, fails the task with
+// error_type "ArgumentError", not retried. The return value is encoded as the
+// result (void gives null). A handler may take `TaskContext&` as its first
+// parameter to see the task id, attempt, kwargs and a stop token that fires
+// on timeout, cancellation or shutdown. Throwing fails the attempt (retried
+// while retries remain); throw PermanentError to fail without retries.
 //
 // Thread-safety: add() before the registry is given to a worker pool; the
 // pool keeps its own copy, and lookups are then read-only.
@@ -29,8 +34,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <asio/awaitable.hpp>
 
 #include "omniq/error.hpp"
 #include "omniq/task.hpp"
@@ -70,22 +73,31 @@ class TaskContext {
   std::stop_token stop_;
 };
 
+// A coroutine handler, type-erased; defined with Asio in omniq/async_worker_pool.hpp.
+class AsyncHandlerBase {
+ public:
+  virtual ~AsyncHandlerBase() = default;
+};
+
 struct Handler {
-  using Sync = std::function<Value(TaskContext&)>;
-  using Async = std::function<asio::awaitable<Value>(TaskContext&)>;
-  Sync sync;    // set for handlers that run on a worker thread
-  Async async;  // set for handlers that run on the event loop
-  bool is_async() const { return static_cast<bool>(async); }
+  std::function<Value(TaskContext&)> sync;        // set for handlers that run on a worker thread
+  std::shared_ptr<const AsyncHandlerBase> async;  // set for handlers that run on the event loop
+  bool is_async() const { return async != nullptr; }
 };
 
 namespace detail {
 
-template <class T>
-struct is_awaitable : std::false_type {};
-template <class T, class E>
-struct is_awaitable<asio::awaitable<T, E>> : std::true_type {
-  using value_type = T;
+// asio::awaitable<T> (told by its members, so that this header needs no Asio).
+template <class R>
+concept Awaitable = requires {
+  typename R::value_type;
+  typename R::executor_type;
 };
+
+// Makes the Handler of a coroutine handler F. Defined in
+// omniq/async_worker_pool.hpp: include <omniq/async.hpp> to register one.
+template <class F>
+struct AsyncHandlerMaker;
 
 template <class F>
 struct signature : signature<decltype(&F::operator())> {};
@@ -121,6 +133,8 @@ struct drop_first<std::tuple<First, Rest...>> {
 [[noreturn]] void throw_argument_count(const TaskContext& ctx, std::size_t expected);
 [[noreturn]] void throw_argument_type(const TaskContext& ctx, std::size_t index, const char* what);
 void check_no_kwargs(const TaskContext& ctx);
+// True when a one-parameter handler takes the kwargs (there are some, and no args).
+bool takes_kwargs(const TaskContext& ctx);
 
 // Converts ctx.args() to the parameter types in Params (a std::tuple<...>).
 template <class Params, std::size_t... I>
@@ -144,6 +158,16 @@ auto decode_args(const TaskContext& ctx, std::index_sequence<I...>) {
 
 template <class Params>
 auto decode_args(const TaskContext& ctx) {
+  if constexpr (std::tuple_size_v<Params> == 1) {
+    if (takes_kwargs(ctx)) {
+      using T = std::remove_cvref_t<std::tuple_element_t<0, Params>>;
+      try {
+        return std::tuple<T>{ctx.kwargs().template get<T>()};
+      } catch (const nlohmann::json::exception& e) {
+        throw_argument_type(ctx, 0, e.what());
+      }
+    }
+  }
   return decode_args<Params>(ctx, std::make_index_sequence<std::tuple_size_v<Params>>{});
 }
 
@@ -168,18 +192,10 @@ decltype(auto) invoke_typed(F& f, TaskContext& ctx) {
 template <class F>
 Handler make_handler(F f) {
   using R = typename signature<F>::result;
-  Handler h;
-  if constexpr (is_awaitable<R>::value) {
-    using T = typename is_awaitable<R>::value_type;
-    h.async = [f = std::move(f)](TaskContext& ctx) mutable -> asio::awaitable<Value> {
-      if constexpr (std::is_void_v<T>) {
-        co_await invoke_typed(f, ctx);
-        co_return Value(nullptr);
-      } else {
-        co_return Value(co_await invoke_typed(f, ctx));
-      }
-    };
+  if constexpr (Awaitable<R>) {
+    return AsyncHandlerMaker<F>::make(std::move(f));
   } else {
+    Handler h;
     h.sync = [f = std::move(f)](TaskContext& ctx) mutable -> Value {
       if constexpr (std::is_void_v<R>) {
         invoke_typed(f, ctx);
@@ -188,8 +204,8 @@ Handler make_handler(F f) {
         return Value(invoke_typed(f, ctx));
       }
     };
+    return h;
   }
-  return h;
 }
 
 }  // namespace detail
@@ -207,8 +223,13 @@ class Registry {
   template <class R, class... Args, class F>
   Registry& add(const TaskDef<R(Args...)>& def, F f) {
     using FR = typename detail::signature<F>::result;
-    static_assert(std::is_same_v<FR, R> || std::is_same_v<FR, asio::awaitable<R>>,
-                  "handler must return the TaskDef's result type (or asio::awaitable of it)");
+    if constexpr (detail::Awaitable<FR>) {
+      static_assert(std::is_same_v<typename FR::value_type, R>,
+                    "handler must return the TaskDef's result type (or asio::awaitable of it)");
+    } else {
+      static_assert(std::is_same_v<FR, R>,
+                    "handler must return the TaskDef's result type (or asio::awaitable of it)");
+    }
     return add(def.name(), std::move(f));
   }
 

@@ -1,7 +1,8 @@
 // Settings: how omniq is configured, in code or from OMNIQ_* environment variables.
 //
-//   OMNIQ_BACKEND              sqlite | file | memory            (default sqlite)
-//   OMNIQ_DB_URL               path, sqlite:///path or :memory:  (default ./omniq.db)
+//   OMNIQ_BACKEND              sqlite | file | memory | postgres (default sqlite)
+//   OMNIQ_DB_URL               path, sqlite:///path or :memory:  (default ./omniq.db),
+//                              or postgresql://user@host:port/db[?schema=name]
 //   OMNIQ_BASE_DIR             file store directory              (default ./omniq-data)
 //   OMNIQ_DEFAULT_TIMEOUT      duration per attempt, 0 = none    (default 300s)
 //   OMNIQ_DEFAULT_MAX_RETRIES  integer >= 0                      (default 3)
@@ -12,6 +13,9 @@
 //   OMNIQ_RETRY_BACKOFF_BASE   duration before the first retry   (default 1s)
 //   OMNIQ_RETRY_BACKOFF_MAX    cap on the backoff delay          (default 5m)
 //   OMNIQ_MAX_TASK_BYTES       largest encoded task accepted     (default 1048576)
+//   OMNIQ_COMPAT               none | original: write retries as the
+//                              Python original does (PENDING), for
+//                              sharing a SQLite file with it      (default none)
 //
 // Durations are "500ms", "10s", "5m", "2h", "7d" or a plain number of seconds.
 // Settings is a plain value; copy it freely.
@@ -27,7 +31,7 @@
 
 namespace omniq {
 
-enum class Backend { sqlite, file, memory };
+enum class Backend { sqlite, file, memory, postgres };
 
 // What an acknowledged write survives. full: power loss (SQLite
 // synchronous=FULL, fsync of file and directory). normal: a crash of the
@@ -37,13 +41,20 @@ enum class Durability { full, normal, off };
 
 enum class LogLevel { debug, info, warning, error };
 
+// none: omniq's own statuses. original: a retry is written PENDING with the
+// backoff's eta (the original library knows no RETRYING), so that both can
+// work on one SQLite file during a migration.
+enum class Compat { none, original };
+
 std::string_view to_string(Backend b);
 std::string_view to_string(Durability d);
 std::string_view to_string(LogLevel l);
+std::string_view to_string(Compat c);
 // Case-insensitive parsers; nullopt when the text names nothing.
 std::optional<Backend> parse_backend(std::string_view text);
 std::optional<Durability> parse_durability(std::string_view text);
 std::optional<LogLevel> parse_log_level(std::string_view text);  // DEBUG, INFO, WARNING/WARN, ERROR
+std::optional<Compat> parse_compat(std::string_view text);
 
 struct Settings {
   Backend backend = Backend::sqlite;
@@ -53,11 +64,14 @@ struct Settings {
   int default_max_retries = 3;
   Duration result_ttl = std::chrono::hours(24 * 7);
   std::string serializer = "json";
-  LogLevel log_level = LogLevel::info;
+  // Set only when chosen (OMNIQ_LOG_LEVEL or in code): building a façade
+  // then sets the "omniq" logger's level; otherwise the level is left as it is.
+  std::optional<LogLevel> log_level{};
   Durability durability = Durability::full;
   Duration retry_backoff_base = std::chrono::seconds(1);
   Duration retry_backoff_max = std::chrono::minutes(5);
   std::size_t max_task_bytes = 1024 * 1024;
+  Compat compat = Compat::none;
 
   // Reads the OMNIQ_* variables over the defaults, then validate()s. Throws
   // ConfigError naming the variable, its value and what is accepted.
@@ -73,6 +87,8 @@ struct Settings {
 
   // The SQLite path that database_url names (":memory:" for an in-memory DB).
   std::string sqlite_path() const;
+  // True when database_url is a postgresql:// or postgres:// URL.
+  bool is_postgres_url() const;
 };
 
 }  // namespace omniq

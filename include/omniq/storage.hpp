@@ -1,30 +1,35 @@
-// Storage: the one contract every backend (memory, file, SQLite) fulfils.
+// Storage: the contract every backend (memory, file, SQLite, PostgreSQL)
+// fulfils, and make_storage, which builds the one that Settings name. Users
+// who write their own backend implement this interface and pass it to
+// OmniQ/AsyncOmniQ; the shared conformance suite (tests/storage/) tells
+// whether it is right.
 //
-// A store keeps tasks and their results and hands due tasks to workers. It is
-// synchronous and thread-safe: any method may be called from any thread, and
-// several processes may open the same file store or SQLite file at once.
+// A store is synchronous and thread-safe: any method may be called from any
+// thread, and several processes may share one file store, SQLite file or
+// PostgreSQL database.
 //
-// Claims. A task is due when it is PENDING or RETRYING and its eta is at or
-// before `now` (no eta = due). dequeue_many claims due tasks atomically, the
-// earliest eta first (a task without one counts from its created_at) and then
-// in enqueue order, marking each RUNNING with
-// attempts+1, last_attempt_at = now and a lease that runs out at now + lease.
-// Across threads and processes no task is claimed twice while its lease is
-// live. A claim is identified by (task id, attempt number); recording an
-// outcome for a claim that is no longer current (its lease expired, the task
-// was recovered and perhaps claimed again) changes nothing and is reported.
+// Claims. A task is due when it is PENDING or RETRYING, its eta is at or
+// before `now` (no eta = due) and its queue is not paused. A claim takes due
+// tasks of one queue atomically, lowest priority first, then earliest eta
+// (a task without one counts from its created_at), then enqueue order, and
+// marks each RUNNING with attempts+1, last_attempt_at = now and a lease that
+// runs out at now + lease. Across threads and processes no task is claimed
+// twice while its lease is live. A claim is named by (task id, attempt).
 //
-// Nothing acknowledged is lost: once enqueue returns, a crash of any process
-// does not lose the task (and, with Durability::full, neither does power loss).
+// Outcomes. The store applies what the engine decided; it never chooses
+// between retrying and failing. An outcome is applied only if its claim is
+// current (the task is RUNNING with that attempt), and only a CANCELLED
+// outcome once a cancel was requested: the engine then records the cancel.
 //
-// Policy (retries, backoff, interval re-arm) is not decided here: the queue
-// decides and hands the store an Outcome to apply.
+// Nothing acknowledged is lost: once write() returns, a crash of any process
+// does not lose what it wrote (and, with Durability::full, neither does a
+// power loss).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -37,17 +42,75 @@
 
 namespace omniq {
 
-// What list_tasks returns: tasks matching every field that is set, oldest first.
+// The engine's decision about one claimed attempt.
+struct Outcome {
+  std::string task_id{};
+  int attempt = 0;  // the claim being finished: Task::attempts as claimed
+  // SUCCESS, FAILED or CANCELLED (terminal), RETRYING or PENDING (waiting
+  // again: `next_eta` required). The task's error becomes `error` (none
+  // clears it); `result`, when set, is stored as the task's result.
+  TaskStatus status = TaskStatus::SUCCESS;
+  std::optional<Timestamp> next_eta{};
+  std::optional<TaskError> error{};
+  std::optional<TaskResult> result{};
+  Timestamp at{};  // when it was decided (updated_at)
+  // The claim is given back unstarted: attempts goes back to attempt - 1.
+  bool release = false;
+  // A lost worker's claim: applied only if its lease ran out before `at`.
+  bool lease_expired = false;
+};
+
+// What became of an outcome or a lease renewal.
+enum class Applied : std::uint8_t {
+  yes,
+  not_current,       // the claim is no longer current: nothing changed
+  cancel_requested,  // current, but asked to cancel: only CANCELLED is applied
+};
+
+// A claim held by a worker.
+struct Claim {
+  std::string task_id{};
+  int attempt = 0;
+};
+
+// Claim up to `n` due tasks of `queue`.
+struct QueueClaim {
+  std::string queue = "default";
+  std::size_t n = 0;
+};
+
+// One durable write: new tasks, then outcomes, then claims.
+struct WriteBatch {
+  std::vector<Task> enqueue{};  // REQUIRES: each passes validate_task
+  std::vector<Outcome> outcomes{};
+  std::vector<QueueClaim> claims{};  // at most one entry per queue
+  Timestamp now{};                   // for the claims
+  Duration lease{};
+};
+
+struct WriteResult {
+  std::vector<Enqueued> enqueued{};  // per new task
+  std::vector<Applied> applied{};    // per outcome
+  std::vector<Task> claimed{};       // per claim entry in order, each in claim order
+};
+
+// What list_tasks returns: tasks matching every field that is set, in
+// enqueue order (newest first if asked).
 struct TaskFilter {
   std::optional<TaskStatus> status{};
   std::optional<std::string> func_path{};
+  std::optional<std::string> queue{};
   std::size_t limit = 100;
   std::size_t offset = 0;
+  bool newest_first = false;
 };
 
-// Counts per status.
+using StatusCounts = std::array<std::size_t, kAllStatuses.size()>;
+
 struct QueueStats {
-  std::array<std::size_t, kAllStatuses.size()> counts{};
+  StatusCounts counts{};                         // all queues
+  std::map<std::string, StatusCounts> queues{};  // per queue that holds tasks
+  std::vector<std::string> paused{};             // paused queues, sorted
   // created_at of the oldest PENDING or RETRYING task, if any.
   std::optional<Timestamp> oldest_pending{};
 
@@ -55,34 +118,14 @@ struct QueueStats {
   std::size_t total() const;
 };
 
-// The queue's decision about one claimed attempt, applied atomically.
-struct Outcome {
-  std::string task_id{};
-  int attempt = 0;  // the claim being finished: Task::attempts as claimed
-  // SUCCESS, FAILED or CANCELLED (terminal; `result` is stored), RETRYING
-  // (`next_eta` required; `error` recorded on the task), or PENDING (interval
-  // re-arm: `next_eta` required, the task's error cleared, `result` stored).
-  TaskStatus status = TaskStatus::SUCCESS;
-  std::optional<Timestamp> next_eta{};
-  std::optional<TaskResult> result{};
-  std::optional<TaskError> error{};
-  Timestamp at{};  // when the outcome was decided (updated_at)
-};
-
-// A claim held by a worker. Task::attempts only grows (a released, never
-// started claim excepted), so (id, attempt) names one claim for good.
-struct Claim {
-  std::string task_id{};
-  int attempt = 0;
-};
-
-// What finish_and_dequeue did: finish_many's flags and dequeue_many's tasks.
-struct FinishAndClaim {
-  std::vector<bool> applied{};
-  std::vector<Task> claimed{};
-  // Set when the outcomes were applied but the claim then failed (nothing
-  // was claimed); a failure before the outcomes were applied is thrown.
-  std::exception_ptr claim_error{};
+// A worker process as it last reported itself (every lease/3 while it runs).
+struct WorkerInfo {
+  std::string id{};  // unique per pool: "<host>:<pid>:<n>"
+  std::string host{};
+  std::int64_t pid = 0;
+  std::map<std::string, std::size_t> queues{};  // served queues and their concurrency
+  Timestamp started_at{};
+  Timestamp seen_at{};
 };
 
 enum class CancelResult {
@@ -91,61 +134,38 @@ enum class CancelResult {
   already_finished,  // is SUCCESS, FAILED or CANCELLED; nothing changed
 };
 
+// Tells idle workers that another process may have written: a descriptor that
+// becomes readable (inotify, a database socket), drained by consume().
+class ChangeWatch {
+ public:
+  virtual ~ChangeWatch() = default;
+  virtual int fd() const = 0;
+  // Reads what made fd() readable; never blocks. fd() may change after it.
+  virtual void consume() = 0;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Stores a new task. REQUIRES: validate_task(task) passes (the queue does it).
-  // Returns its id. Throws StorageError if it cannot be stored durably, or
-  // ValidationError if a task with that id exists already.
-  virtual std::string enqueue(const Task& task) = 0;
-  // Stores several tasks, all or none. Returns their ids in order.
-  virtual std::vector<std::string> enqueue_many(std::span<const Task> tasks) = 0;
+  // Applies the batch in one durable step: stores the new tasks (a task whose
+  // unique key a live task holds is not added: its Enqueued names that task),
+  // applies the outcomes, then claims. All of it, or none of it and throws:
+  // StorageError when the store fails, ValidationError for a task id that
+  // exists already or a claim entry that names a queue twice.
+  virtual WriteResult write(const WriteBatch& batch) = 0;
 
-  // Claims the next due task (see above), or returns nullopt when none is due;
-  // an empty queue writes nothing.
-  std::optional<Task> dequeue(Timestamp now, Duration lease);
-  // Claims up to n due tasks in one step, in claim order.
-  virtual std::vector<Task> dequeue_many(Timestamp now, std::size_t n, Duration lease) = 0;
-
-  // Claims the task `id` whether due or not (PENDING or RETRYING -> RUNNING) and
-  // returns it; on a RUNNING task renews nothing and returns it unchanged. Throws
-  // NotFoundError, or InvalidTransitionError for a finished task.
-  virtual Task mark_running(std::string_view id, Timestamp now, Duration lease) = 0;
-
-  // Records success for the claim (id, result.attempts): task SUCCESS, result
-  // stored. Returns false, changing nothing, if that claim is no longer current.
-  bool mark_done(std::string_view id, const TaskResult& result);
-  // Records a failure for the claim (id, attempt): RETRYING (due again at once
-  // unless rescheduled) when will_retry, else FAILED with a result holding the
-  // error. Returns false, changing nothing, if that claim is no longer current.
-  bool mark_failed(std::string_view id, const TaskError& error, bool will_retry, int attempt);
-  // Applies outcomes, each only if its claim is current, in one durable step.
-  // Returns, per outcome, whether it was applied.
-  virtual std::vector<bool> finish_many(std::span<const Outcome> outcomes) = 0;
-  // Applies outcomes as finish_many does, then claims up to n due tasks as
-  // dequeue_many does, in one durable step where the store can: a worker that
-  // records its finished attempts and claims its next tasks pays for one
-  // commit instead of two. Throws when nothing was applied; a claim that fails
-  // after the outcomes were applied is reported in claim_error. The default
-  // calls finish_many, then dequeue_many.
-  virtual FinishAndClaim finish_and_dequeue(std::span<const Outcome> outcomes, Timestamp now,
-                                            std::size_t n, Duration lease);
-
-  // Sets the eta of a PENDING or RETRYING task; it is not due before new_eta.
-  // Throws NotFoundError, or InvalidTransitionError if it is not waiting.
-  virtual void reschedule(std::string_view id, Timestamp new_eta) = 0;
-
-  // Cancels a waiting task, or flags a running one (see CancelResult). Throws
-  // NotFoundError for an unknown id.
+  // Cancels a waiting task (CANCELLED, with a result holding a "Cancelled"
+  // error), or marks a running one cancel_requested. Throws NotFoundError.
   virtual CancelResult cancel(std::string_view id, Timestamp now) = 0;
 
-  // Extends the leases of claims still current to `until`. Returns the claims
-  // that must stop: lost (no longer current) or asked to cancel.
-  virtual std::vector<Claim> renew_leases(std::span<const Claim> claims, Timestamp until) = 0;
-  // Gives claimed tasks back unstarted: RUNNING -> PENDING (RETRYING if a failure
-  // is recorded), attempts - 1, eta unchanged. Claims no longer current are skipped.
-  virtual void release(std::span<const Claim> claims, Timestamp now) = 0;
+  // Extends the leases of current claims to `until`. Returns, per claim,
+  // whether it is still current and whether a cancel was requested.
+  virtual std::vector<Applied> renew_leases(std::span<const Claim> claims, Timestamp until) = 0;
+
+  // Up to `limit` RUNNING tasks whose lease ran out before `now` (their
+  // worker died), oldest lease first. The engine records their outcome.
+  virtual std::vector<Task> expired(Timestamp now, std::size_t limit) = 0;
 
   // Returns the task, or nullopt for an unknown id.
   virtual std::optional<Task> get_task(std::string_view id) = 0;
@@ -153,28 +173,54 @@ class Storage {
   virtual std::optional<TaskResult> get_result(std::string_view id) = 0;
   virtual std::vector<Task> list_tasks(const TaskFilter& filter) = 0;
   virtual QueueStats stats() = 0;
-  // The earliest eta among waiting tasks (for sleeping until it), if any.
+  // The earliest due time among waiting tasks, if any.
   virtual std::optional<Timestamp> next_eta() = 0;
 
   // Deletes results finished before older_than, and finished tasks last
   // updated before it. Returns the number of results deleted.
   virtual std::size_t purge_results(Timestamp older_than) = 0;
-  // Gives back RUNNING tasks whose lease ran out before `now` (their worker
-  // died): RETRYING, due now, if retries remain, else FAILED with a "WorkerLost"
-  // error. Returns how many were recovered.
-  virtual std::size_t recover_expired(Timestamp now) = 0;
 
-  // A number that changes when this or another process may have written new
-  // work; cheap enough to call every millisecond.
-  virtual std::uint64_t change_counter() = 0;
+  // Stops (or resumes) claims from a queue, for every process using the store.
+  virtual void set_paused(std::string_view queue, bool paused) = 0;
+
+  // For dashboards: results finished in [since, until), counted per minute
+  // (element 0 is the minute starting at `since`).
+  virtual std::vector<std::size_t> finished_per_minute(Timestamp since, Timestamp until) = 0;
+  // Records a worker's heartbeat, and lists the workers seen at or after `since`.
+  virtual void record_worker(const WorkerInfo& worker) = 0;
+  virtual std::vector<WorkerInfo> workers(Timestamp since) = 0;
+
+  // A watch for other processes' writes, or nullptr when there is none (idle
+  // workers then poll).
+  virtual std::unique_ptr<ChangeWatch> watch() { return nullptr; }
 
   // Releases files and connections; further calls throw StorageError.
   virtual void close() = 0;
+
+  // Conveniences over write().
+  Enqueued enqueue(const Task& task);
+  std::vector<Enqueued> enqueue_many(std::span<const Task> tasks);
+  std::vector<Task> claim(Timestamp now, std::size_t n, Duration lease,
+                          std::string queue = "default");
+  std::vector<Applied> finish(std::vector<Outcome> outcomes);
 };
 
-// Builds the store that settings name (memory, file at base_dir, SQLite at
-// database_url) with its durability. Throws ConfigError for settings it cannot
-// use, StorageError when the store cannot be opened.
+// Builds the store that settings name (memory, file at base_dir, SQLite or
+// PostgreSQL at database_url) with its durability. Throws ConfigError for
+// settings it cannot use, StorageError when the store cannot be opened.
 std::shared_ptr<Storage> make_storage(const Settings& settings);
+
+// The model <-> Value mapping every store and the command line use, for
+// backends of your own: TaskError is exactly its six fields, instants are
+// ISO-8601 text, empty optional fields are left out. The from_value functions
+// throw SerializationError.
+Value to_value(const TaskError& e);
+Value to_value(const Schedule& s);
+Value to_value(const Task& t);
+Value to_value(const TaskResult& r);
+TaskError task_error_from_value(const Value& v);
+Schedule schedule_from_value(const Value& v);
+Task task_from_value(const Value& v);
+TaskResult task_result_from_value(const Value& v);
 
 }  // namespace omniq

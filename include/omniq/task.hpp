@@ -6,10 +6,12 @@
 // values; they are not synchronised and are copied between threads.
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,19 +27,24 @@ struct Settings;
 
 // Deepest nesting of arrays/objects accepted in decoded bytes.
 inline constexpr int kMaxDepth = 256;
-// Deepest nesting accepted in arguments and results: a stored record (a task
-// or result file) holds them one level down.
+// Deepest nesting accepted in arguments and results: a stored record holds
+// them one level down.
 inline constexpr int kMaxValueDepth = kMaxDepth - 1;
 
 // True when `v` nests arrays/objects deeper than max_depth (checked without recursion).
 bool nests_deeper_than(const Value& v, int max_depth);
 
 // When a task runs: not before `eta` (none = as soon as possible), and again
-// every `interval` after each successful run (none = once).
+// after each run, `interval` after it finished or at the next time the `cron`
+// expression names (in `timezone`, an IANA name; none = UTC). At most one of
+// interval and cron.
 struct Schedule {
   std::optional<Timestamp> eta{};
   std::optional<Duration> interval{};
+  std::optional<std::string> cron{};      // "*/5 * * * *", "@daily", ...
+  std::optional<std::string> timezone{};  // "Europe/Berlin"; only with cron
 
+  bool repeats() const { return interval || cron; }
   friend bool operator==(const Schedule&, const Schedule&) = default;
 };
 
@@ -50,12 +57,12 @@ struct TaskError {
   int retry_count = 0;  // retries of this run attempted before this failure
   bool is_retryable = true;
 
-  // Records the exception's dynamic type name (demangled) and its what().
-  static TaskError from_exception(const std::exception& e, Timestamp when, int retry_count = 0,
-                                  bool is_retryable = true);
-  // The same for an exception_ptr; a non-std exception is "unknown exception".
-  static TaskError from_exception(std::exception_ptr e, Timestamp when, int retry_count = 0,
-                                  bool is_retryable = true);
+  // An error of the given type and message, at `when`.
+  static TaskError make(std::string type, std::string message, Timestamp when,
+                        bool retryable = true);
+  // Records the exception's dynamic type name (demangled) and its what();
+  // a non-std exception is "unknown exception".
+  static TaskError from_exception(std::exception_ptr e, Timestamp when, bool retryable = true);
 
   friend bool operator==(const TaskError&, const TaskError&) = default;
 };
@@ -71,20 +78,30 @@ struct Task {
   Schedule schedule{};
   int max_retries = 0;                // retries after the first attempt
   std::optional<Duration> timeout{};  // per attempt; none = no limit
-  int attempts = 0;                   // attempts started, over all runs of an interval task
+  int attempts = 0;                   // attempts started, over all runs of a repeating task
   Timestamp created_at{};
   Timestamp updated_at{};
   std::optional<Timestamp> last_attempt_at{};
-  // The last attempt's failure, if any; cleared when an interval task is
+  // The last attempt's failure, if any; cleared when a repeating task is
   // re-armed, so error->retry_count counts the retries of the current run.
   std::optional<TaskError> error{};
-  // Engine state: when the current claim's lease runs out (RUNNING only).
-  std::optional<Timestamp> lease_expires_at{};
+  std::string queue = "default";  // which workers take it (WorkerOptions::queues)
+  int priority = 0;               // lower runs first; then eta, then enqueue order
+  // While a task with this key is in one of `unique_statuses` (a bit per
+  // TaskStatus), no second one is enqueued. The key includes the period's
+  // window when TaskOptions::unique_period was given.
+  std::optional<std::string> unique_key{};
+  std::uint8_t unique_statuses = 0;
+  std::optional<std::string> retry_of{};  // the task this one was created to retry
+
+  // Engine state, kept by the stores.
+  std::optional<Timestamp> lease_expires_at{};  // when the claim's lease runs out (RUNNING)
+  bool cancel_requested = false;                // RUNNING, asked to stop: it ends CANCELLED
 
   friend bool operator==(const Task&, const Task&) = default;
 };
 
-// The recorded outcome of a task (of its latest run, for an interval task).
+// The recorded outcome of a task (of its latest run, for a repeating task).
 struct TaskResult {
   std::string task_id{};
   TaskStatus status = TaskStatus::SUCCESS;
@@ -108,8 +125,29 @@ struct TaskOptions {
   std::optional<Timestamp> eta{};
   std::optional<Duration> delay{};  // eta = now + delay; not with eta
   std::optional<Duration> interval{};
-  std::optional<int> max_retries{};   // default: Settings::default_max_retries
-  std::optional<Duration> timeout{};  // default: Settings::default_timeout
+  std::optional<std::string> cron{};      // see Schedule; not with interval
+  std::optional<std::string> timezone{};  // for cron
+  std::optional<int> max_retries{};       // default: Settings::default_max_retries
+  std::optional<Duration> timeout{};      // default: Settings::default_timeout
+  std::string queue = "default";
+  int priority = 0;
+  // Unique tasks: see Task::unique_key. The statuses must include PENDING,
+  // RETRYING and RUNNING (the default) and may add finished ones; with a
+  // period, the key holds for one window of that length (counted from the
+  // Unix epoch), so a second enqueue in the same window meets the first.
+  std::optional<std::string> unique_key{};
+  std::vector<TaskStatus> unique_statuses{TaskStatus::PENDING, TaskStatus::RETRYING,
+                                          TaskStatus::RUNNING};
+  std::optional<Duration> unique_period{};
+};
+
+// What an enqueue did: the new task's id, or that of the live task holding
+// the same unique key (then `created` is false and nothing was added).
+struct Enqueued {
+  std::string id{};
+  bool created = true;
+
+  friend bool operator==(const Enqueued&, const Enqueued&) = default;
 };
 
 // Returns a new time-ordered UUIDv7 (RFC 9562) for an instant, as lower-case text.
@@ -122,14 +160,21 @@ bool is_valid_id(std::string_view id);
 // Every id that comes from outside passes through here before it reaches a path or query.
 void validate_id(std::string_view id);
 
+// Throws ValidationError unless `name` is 1-64 characters of [A-Za-z0-9_.-]
+// (a queue name; `what` says which for the message).
+void validate_name(std::string_view name, std::string_view what);
+
 // Creates a PENDING task with a new id, created/updated = now, defaults from
-// settings. Throws ValidationError for what validate_task rejects.
+// settings; a cron task's eta is its first fire time after now. Throws
+// ValidationError for what validate_task rejects.
 Task make_task(std::string func_path, Value args, const TaskOptions& options,
                const Settings& settings, Timestamp now);
 
-// Throws ValidationError on: invalid id, empty, over-long or control-character
-// func_path, negative max_retries, non-positive interval or timeout, args not
-// an array, kwargs not an object, arguments nested deeper than kMaxValueDepth.
+// Throws ValidationError on: invalid id or queue name, empty, over-long or
+// control-character func_path, negative max_retries, non-positive interval or
+// timeout, interval with cron, a bad cron expression or time zone, unique
+// statuses without PENDING, RETRYING and RUNNING, args not an array, kwargs
+// not an object, arguments nested deeper than kMaxValueDepth.
 void validate_task(const Task& task);
 
 // Moves `task` to `to` at time `now`: updates updated_at; on ->RUNNING also

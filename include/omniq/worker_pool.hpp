@@ -1,35 +1,119 @@
-// WorkerPool: an AsyncWorkerPool driven from blocking code, on its own
-// event-loop thread.
+// WorkerPool: runs due tasks with handlers from a Registry, from blocking
+// code. It owns its threads: one event-loop thread (coroutine handlers,
+// timers, lease renewal) and one thread per slot for plain handlers.
 //
 //   omniq::WorkerPool pool = oq.worker(registry, {.concurrency = 8});
 //   pool.start();   // returns once the workers run
 //   ...
 //   pool.stop();    // blocks until stopped (the destructor does it too)
 //
+// Claims. A pool claims only for its free slots: at most `concurrency` tasks
+// of a queue are RUNNING for it at once (`prefetch` claims that many more
+// ahead, see below). A slot that finishes a task records its outcome and
+// claims the next in one write. Idle, the pool wakes at once on an enqueue in
+// this process, on another process's write through the store's change watch,
+// and otherwise every `poll_interval` or when the next eta comes.
+//
+// Leases. Claimed tasks keep a lease that the pool renews every lease/3, so a
+// live worker's task is never recovered; the pool also recovers the tasks of
+// dead workers (expired leases) and purges results past their TTL, every
+// `maintenance_interval`.
+//
+// Timeouts, cancels, shutdown. A handler past its task's timeout, or whose
+// task is cancelled, has its stop token fired (a coroutine is cancelled); a
+// plain handler that does not return within `timeout_grace` is abandoned: its
+// attempt is recorded (TimeoutError, CANCELLED), its thread is replaced, and
+// its late result is dropped. stop() stops claiming, gives back claimed
+// tasks that have not started, lets running tasks finish within
+// `shutdown_grace`, then fires their stop tokens; a task still running after
+// that keeps a lease that expires, so another worker recovers it.
+//
 // Thread-safety: start/stop/stats from any thread.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
 
-#include "omniq/async_worker_pool.hpp"
+#include "omniq/registry.hpp"
 
 namespace omniq {
 
+namespace detail {
+class TaskQueue;
+class PoolCore;
+}  // namespace detail
+
+// One attempt as a worker saw it, for metrics (WorkerOptions::on_attempt).
+struct AttemptReport {
+  enum class Result { succeeded, retried, failed, cancelled, lost };
+  const Task& task;  // as claimed
+  Result result;
+  Duration run_time;     // from the handler's start to its end
+  Duration start_delay;  // from when the task was due to the handler's start
+};
+
+struct WorkerOptions {
+  // Tasks of the "default" queue running at once; > 0. Ignored when `queues`
+  // is set.
+  std::size_t concurrency = 4;
+  // The queues served, each with its own number of tasks running at once
+  // (e.g. {{"default", 8}, {"mail", 2}}): a slow queue never holds another's slots.
+  std::map<std::string, std::size_t> queues{};
+  // Tasks claimed ahead of free slots, per queue: fewer claims for short
+  // tasks, but they count an attempt, show RUNNING and cannot be taken by
+  // another worker until started or given back. 0 = claim only for free slots.
+  std::size_t prefetch = 0;
+  Duration poll_interval = std::chrono::seconds(1);  // idle re-check without a change watch
+  Duration lease = std::chrono::seconds(30);         // renewed every lease/3
+  Duration shutdown_grace = std::chrono::seconds(10);
+  Duration timeout_grace = std::chrono::seconds(1);
+  Duration maintenance_interval = std::chrono::seconds(30);  // recovery + purge
+  // Abandoned plain handlers still running, at most; past it a stuck thread's
+  // slot is not replaced (and an error is logged).
+  std::size_t max_abandoned_threads = 64;
+  // Called after each attempt's outcome is recorded, on a pool thread; must be quick.
+  std::function<void(const AttemptReport&)> on_attempt{};
+
+  // The queues with their concurrency (`queues`, or {"default": concurrency}).
+  std::map<std::string, std::size_t> served() const;
+  // Throws ConfigError for a zero concurrency, a bad queue name, or a
+  // non-positive duration.
+  void validate() const;
+};
+
+// Counters since start.
+struct WorkerStats {
+  std::uint64_t claimed = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t retried = 0;  // attempts that failed and will run again
+  std::uint64_t failed = 0;   // attempts that failed for good
+  std::uint64_t cancelled = 0;
+  std::uint64_t lost = 0;  // outcomes refused because the lease was lost
+  std::size_t running = 0;
+};
+
 class WorkerPool {
  public:
-  WorkerPool(std::shared_ptr<AsyncTaskQueue> queue, Registry registry, WorkerOptions options = {});
-  ~WorkerPool();  // stop()
+  ~WorkerPool();  // stop(); never throws (an error is logged)
   WorkerPool(WorkerPool&&) noexcept;
   WorkerPool& operator=(WorkerPool&&) noexcept;
 
-  // Starts the workers; returns once they run. Throws if already started.
+  // Starts the workers; returns once they run. Throws std::logic_error if
+  // already started.
   void start();
-  // Stops gracefully (see AsyncWorkerPool) and returns when stopped. Idempotent.
+  // Stops gracefully (see above) and returns when stopped. Idempotent.
   void stop();
   bool running() const;
   WorkerStats stats() const;
 
  private:
+  friend class OmniQ;
+  WorkerPool(std::shared_ptr<detail::TaskQueue> queue, Registry registry, WorkerOptions options);
+
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

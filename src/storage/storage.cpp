@@ -3,9 +3,10 @@
 #include <numeric>
 
 #include "omniq/error.hpp"
-#include "omniq/file_storage.hpp"
-#include "omniq/memory_storage.hpp"
-#include "omniq/sqlite_storage.hpp"
+#include "serializer.hpp"
+#include "storage/file/file_storage.hpp"
+#include "storage/memory/memory_storage.hpp"
+#include "storage/sqlite/sqlite_storage.hpp"
 
 namespace omniq {
 
@@ -13,55 +14,28 @@ std::size_t QueueStats::total() const {
   return std::accumulate(counts.begin(), counts.end(), std::size_t{0});
 }
 
-std::optional<Task> Storage::dequeue(Timestamp now, Duration lease) {
-  auto tasks = dequeue_many(now, 1, lease);
-  if (tasks.empty()) return std::nullopt;
-  return std::move(tasks.front());
+Enqueued Storage::enqueue(const Task& task) {
+  return enqueue_many({&task, 1}).front();
 }
 
-FinishAndClaim Storage::finish_and_dequeue(std::span<const Outcome> outcomes, Timestamp now,
-                                           std::size_t n, Duration lease) {
-  FinishAndClaim r;
-  if (!outcomes.empty()) r.applied = finish_many(outcomes);
-  try {
-    if (n > 0) r.claimed = dequeue_many(now, n, lease);
-  } catch (...) {
-    if (outcomes.empty()) throw;
-    r.claim_error = std::current_exception();
-  }
-  return r;
+std::vector<Enqueued> Storage::enqueue_many(std::span<const Task> tasks) {
+  WriteBatch b;
+  b.enqueue.assign(tasks.begin(), tasks.end());
+  return write(b).enqueued;
 }
 
-bool Storage::mark_done(std::string_view id, const TaskResult& result) {
-  validate_id(id);
-  Outcome o;
-  o.task_id = std::string(id);
-  o.attempt = result.attempts;
-  o.status = TaskStatus::SUCCESS;
-  o.result = result;
-  o.result->task_id = o.task_id;
-  o.result->status = TaskStatus::SUCCESS;
-  o.at = result.finished_at;
-  return finish_many({&o, 1}).front();
+std::vector<Task> Storage::claim(Timestamp now, std::size_t n, Duration lease, std::string queue) {
+  WriteBatch b;
+  b.claims.push_back({std::move(queue), n});
+  b.now = now;
+  b.lease = lease;
+  return write(b).claimed;
 }
 
-bool Storage::mark_failed(std::string_view id, const TaskError& error, bool will_retry,
-                          int attempt) {
-  validate_id(id);
-  Outcome o;
-  o.task_id = std::string(id);
-  o.attempt = attempt;
-  o.error = error;
-  o.at = error.timestamp;
-  if (will_retry) {
-    o.status = TaskStatus::RETRYING;
-    o.next_eta = error.timestamp;
-  } else {
-    o.status = TaskStatus::FAILED;
-    o.result = TaskResult{o.task_id,       TaskStatus::FAILED, std::nullopt, error,
-                          error.timestamp, o.attempt,          std::nullopt};
-  }
-  return finish_many({&o, 1}).front();
+std::vector<Applied> Storage::finish(std::vector<Outcome> outcomes) {
+  WriteBatch b;
+  b.outcomes = std::move(outcomes);
+  return write(b).applied;
 }
 
 std::shared_ptr<Storage> make_storage(const Settings& settings) {
@@ -75,8 +49,11 @@ std::shared_ptr<Storage> make_storage(const Settings& settings) {
     case Backend::sqlite:
       return std::make_shared<SQLiteStorage>(
           SQLiteStorage::Options{settings.sqlite_path(), settings.durability});
+    case Backend::postgres:
+      break;
   }
-  throw ConfigError("unknown backend");
+  throw ConfigError("backend " + std::string(to_string(settings.backend)) +
+                    " is not built into this omniq");
 }
 
 }  // namespace omniq

@@ -1,12 +1,21 @@
 #include "storage_rules.hpp"
 
+#include <set>
+
 #include "omniq/error.hpp"
 
 namespace omniq {
 
-void apply_claim(Task& t, Timestamp now, Duration lease) {
-  transition(t, TaskStatus::RUNNING, now);
-  t.lease_expires_at = now + lease;
+void check_batch(const WriteBatch& batch) {
+  for (const Task& t : batch.enqueue) validate_task(t);
+  for (const Outcome& o : batch.outcomes) check_outcome(o);
+  std::set<std::string_view> queues;
+  for (const QueueClaim& c : batch.claims) {
+    validate_name(c.queue, "queue");
+    if (!queues.insert(c.queue).second) {
+      throw ValidationError("a write claims from queue \"" + c.queue + "\" twice");
+    }
+  }
 }
 
 void check_outcome(const Outcome& o) {
@@ -20,62 +29,33 @@ void check_outcome(const Outcome& o) {
   }
 }
 
+Applied outcome_applies(const Task& t, const Outcome& o) {
+  if (t.status != TaskStatus::RUNNING || t.attempts != o.attempt) return Applied::not_current;
+  if (o.lease_expired && !(t.lease_expires_at && *t.lease_expires_at < o.at)) {
+    return Applied::not_current;
+  }
+  if (t.cancel_requested && o.status != TaskStatus::CANCELLED) return Applied::cancel_requested;
+  return Applied::yes;
+}
+
+void apply_claim(Task& t, Timestamp now, Duration lease) {
+  transition(t, TaskStatus::RUNNING, now);
+  t.lease_expires_at = now + lease;
+}
+
 void apply_outcome(Task& t, const Outcome& o) {
   transition(t, o.status, o.at);
   t.lease_expires_at.reset();
   if (is_waiting(o.status)) t.schedule.eta = o.next_eta;
-  if (o.status == TaskStatus::PENDING) {
-    // An interval task re-armed for its next run: a fresh retry budget.
-    t.error.reset();
-  } else if (o.error) {
-    t.error = o.error;
-  }
-}
-
-void check_reschedulable(const Task& t) {
-  if (!is_waiting(t.status)) {
-    throw InvalidTransitionError("cannot reschedule task " + t.id + ": it is " +
-                                 std::string(to_string(t.status)) +
-                                 ", and only PENDING or RETRYING tasks can be rescheduled");
-  }
+  t.error = o.error;
+  if (o.release) t.attempts = o.attempt > 0 ? o.attempt - 1 : 0;
 }
 
 TaskResult cancelled_result(const Task& t, Timestamp now) {
-  TaskError e{"Cancelled",  "cancelled before it ran", now,
-              std::nullopt, next_retry_count(t),       false};
+  TaskError e = TaskError::make("Cancelled", "cancelled before it ran", now, false);
+  e.retry_count = t.error ? t.error->retry_count + 1 : 0;
   return TaskResult{t.id,       TaskStatus::CANCELLED, std::nullopt, e, now,
                     t.attempts, t.last_attempt_at};
-}
-
-void apply_release(Task& t, Timestamp now) {
-  TaskStatus back = t.error ? TaskStatus::RETRYING : TaskStatus::PENDING;
-  transition(t, back, now);
-  t.attempts = t.attempts > 0 ? t.attempts - 1 : 0;
-  t.lease_expires_at.reset();
-}
-
-TaskError worker_lost_error(const Task& t, Timestamp now, bool retryable) {
-  return TaskError{"WorkerLost",
-                   "the worker running attempt " + std::to_string(t.attempts) +
-                       " stopped renewing its lease (it crashed or was killed)",
-                   now,
-                   std::nullopt,
-                   next_retry_count(t),
-                   retryable};
-}
-
-std::optional<TaskResult> apply_recovery(Task& t, Timestamp now) {
-  bool retries_left = next_retry_count(t) < t.max_retries;
-  TaskError e = worker_lost_error(t, now, retries_left);
-  t.lease_expires_at.reset();
-  t.error = e;
-  if (retries_left) {
-    transition(t, TaskStatus::RETRYING, now);
-    t.schedule.eta = now;
-    return std::nullopt;
-  }
-  transition(t, TaskStatus::FAILED, now);
-  return TaskResult{t.id, TaskStatus::FAILED, std::nullopt, e, now, t.attempts, t.last_attempt_at};
 }
 
 }  // namespace omniq

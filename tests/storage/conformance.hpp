@@ -37,12 +37,15 @@ class StorageConformance : public ::testing::TestWithParam<BackendFactory> {
     t.schedule.eta = eta;
     return t;
   }
-  std::string put(Task t) { return store().enqueue(t); }
+  std::string put(const Task& t) { return store().enqueue(t).id; }
 
-  Task claim_one(Timestamp now = kT0) {
-    auto t = store().dequeue(now, kLease);
-    if (!t) throw std::runtime_error("nothing to claim");
-    return *t;
+  std::vector<Task> claim(Timestamp now, std::size_t n = 1, std::string queue = "default") {
+    return store().claim(now, n, kLease, std::move(queue));
+  }
+  Task claim_one(Timestamp now = kT0, std::string queue = "default") {
+    auto t = claim(now, 1, std::move(queue));
+    if (t.empty()) throw std::runtime_error("nothing to claim");
+    return t.front();
   }
 
   Outcome outcome(const Task& claimed, TaskStatus status, Timestamp at) {
@@ -53,7 +56,33 @@ class StorageConformance : public ::testing::TestWithParam<BackendFactory> {
     o.at = at;
     return o;
   }
-  bool finish(const Outcome& o) { return store().finish_many({&o, 1}).front(); }
+  Applied finish(const Outcome& o) { return store().finish({o}).front(); }
+  TaskResult result(const Task& claimed, TaskStatus status, Timestamp at,
+                    std::optional<Value> value = std::nullopt) {
+    return TaskResult{claimed.id, status,           std::move(value),       std::nullopt,
+                      at,         claimed.attempts, claimed.last_attempt_at};
+  }
+  // A SUCCESS outcome with `value` stored.
+  Outcome done(const Task& claimed, Value value, Timestamp at) {
+    Outcome o = outcome(claimed, TaskStatus::SUCCESS, at);
+    o.result = result(claimed, TaskStatus::SUCCESS, at, std::move(value));
+    return o;
+  }
+  // A FAILED outcome with its error stored.
+  Outcome failed(const Task& claimed, Timestamp at) {
+    Outcome o = outcome(claimed, TaskStatus::FAILED, at);
+    o.error = TaskError::make("std::runtime_error", "boom", at);
+    o.result = result(claimed, TaskStatus::FAILED, at);
+    o.result->error = o.error;
+    return o;
+  }
+  // A RETRYING outcome, due again at `eta`.
+  Outcome retrying(const Task& claimed, Timestamp at, Timestamp eta) {
+    Outcome o = outcome(claimed, TaskStatus::RETRYING, at);
+    o.next_eta = eta;
+    o.error = TaskError::make("std::runtime_error", "boom", at);
+    return o;
+  }
 
   Task get(const std::string& id) {
     auto t = store().get_task(id);

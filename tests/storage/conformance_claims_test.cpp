@@ -1,4 +1,5 @@
-// Conformance: enqueue, claims, ordering, leases and recovery.
+// Conformance: enqueue, unique keys, claims, ordering, queues, leases and
+// lost workers.
 #include <algorithm>
 #include <mutex>
 #include <set>
@@ -16,14 +17,27 @@ TEST_P(StorageConformance, EnqueuedTaskReadsBackWithEveryField) {
   t.schedule = {kT0 + seconds(5), minutes(2)};
   t.timeout = milliseconds(1500);
   t.max_retries = 5;
-  EXPECT_EQ(store().enqueue(t), t.id);
+  t.queue = "mail";
+  t.priority = -3;
+  t.unique_key = "welcome:42";
+  t.unique_statuses = 0x13;  // PENDING, RUNNING, RETRYING
+  t.retry_of = "0192a1b2-0000-7000-8000-000000000001";
+  EXPECT_EQ(store().enqueue(t), (Enqueued{t.id, true}));
   EXPECT_EQ(get(t.id), t);
+
+  Task c = make("report");
+  c.schedule.cron = "0 3 * * *";
+  c.schedule.timezone = "Europe/Berlin";
+  c.schedule.eta = kT0 + hours(20);
+  put(c);
+  EXPECT_EQ(get(c.id).schedule, c.schedule);
 }
 
 TEST_P(StorageConformance, FuncPathWithQuotesAndSqlIsStoredVerbatim) {
   Task t = make("x'); DROP TABLE tasks; --\"");
+  t.kwargs = Value{{"'; DELETE FROM tasks; --", 1}};
   put(t);
-  EXPECT_EQ(get(t.id).func_path, t.func_path);
+  EXPECT_EQ(get(t.id), t);
   EXPECT_EQ(store().stats().total(), 1u);
 }
 
@@ -38,21 +52,19 @@ TEST_P(StorageConformance, EnqueueManyStoresAllInOrderOrNothing) {
   std::vector<Task> batch{make("a"), make("b"), make("c")};
   auto ids = store().enqueue_many(batch);
   ASSERT_EQ(ids.size(), 3u);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(ids[i], batch[i].id);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(ids[i].id, batch[i].id);
 
   std::vector<Task> bad{make("d"), batch[1]};  // second one exists already
-  EXPECT_ANY_THROW(store().enqueue_many(bad));
+  EXPECT_THROW(store().enqueue_many(bad), ValidationError);
   EXPECT_FALSE(store().get_task(bad[0].id).has_value());
   EXPECT_EQ(store().stats().total(), 3u);
 }
 
-TEST_P(StorageConformance, EmptyQueueReturnsNothingAndWritesNothing) {
-  auto before = store().change_counter();
-  EXPECT_FALSE(store().dequeue(kT0, kLease).has_value());
-  EXPECT_TRUE(store().dequeue_many(kT0, 10, kLease).empty());
-  EXPECT_EQ(store().change_counter(), before);
+TEST_P(StorageConformance, EmptyQueueReturnsNothing) {
+  EXPECT_TRUE(claim(kT0, 10).empty());
   EXPECT_EQ(store().stats().total(), 0u);
   EXPECT_FALSE(store().next_eta().has_value());
+  EXPECT_TRUE(store().expired(kT0 + hours(1), 10).empty());
 }
 
 TEST_P(StorageConformance, ClaimMarksRunningCountsTheAttemptAndSetsALease) {
@@ -65,7 +77,7 @@ TEST_P(StorageConformance, ClaimMarksRunningCountsTheAttemptAndSetsALease) {
   EXPECT_EQ(c.last_attempt_at, kT0 + seconds(1));
   EXPECT_EQ(c.lease_expires_at, kT0 + seconds(1) + kLease);
   EXPECT_EQ(get(t.id), c);
-  EXPECT_FALSE(store().dequeue(kT0 + seconds(2), kLease).has_value());
+  EXPECT_TRUE(claim(kT0 + seconds(2)).empty());
 }
 
 TEST_P(StorageConformance, ClaimsEarliestEtaFirstThenEnqueueOrder) {
@@ -84,33 +96,102 @@ TEST_P(StorageConformance, ClaimsEarliestEtaFirstThenEnqueueOrder) {
             (std::vector<std::string>{"plain1", "early", "plain2", "same_a", "same_b", "late"}));
 }
 
+TEST_P(StorageConformance, ClaimsLowerPriorityFirstThenEtaThenEnqueueOrder) {
+  auto with = [&](std::string name, int priority, Duration created) {
+    Task t = make(std::move(name), created);
+    t.priority = priority;
+    return t;
+  };
+  Task bulk_early = with("bulk_early", 10, seconds(0));
+  Task normal = with("normal", 0, seconds(1));
+  Task urgent_late = with("urgent_late", -5, seconds(3));
+  Task urgent_early = with("urgent_early", -5, seconds(2));
+  Task urgent_future = with("urgent_future", -5, seconds(4));
+  urgent_future.schedule.eta = kT0 + hours(1);
+  for (const Task& t : {bulk_early, normal, urgent_late, urgent_early, urgent_future}) put(t);
+  auto claimed = claim(kT0 + minutes(1), 10);
+  std::vector<std::string> order;
+  for (const Task& t : claimed) order.push_back(t.func_path);
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"urgent_early", "urgent_late", "normal", "bulk_early"}));
+}
+
+TEST_P(StorageConformance, ClaimsOnlyFromTheNamedQueue) {
+  Task mail = make("mail");
+  mail.queue = "mail";
+  Task plain = make("plain", seconds(1));
+  put(mail);
+  put(plain);
+  auto got = claim(kT0 + minutes(1), 10, "mail");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].id, mail.id);
+  EXPECT_TRUE(claim(kT0 + minutes(1), 10, "other").empty());
+  EXPECT_EQ(claim_one(kT0 + minutes(1)).id, plain.id);
+}
+
+TEST_P(StorageConformance, OneWriteClaimsFromSeveralQueuesInTheirOrder) {
+  std::vector<Task> tasks;
+  for (int i = 0; i < 4; ++i) {
+    Task t = make("t" + std::to_string(i), seconds(i));
+    t.queue = i % 2 ? "b" : "a";
+    tasks.push_back(t);
+  }
+  store().enqueue_many(tasks);
+  WriteBatch b;
+  b.claims = {{"b", 5}, {"a", 1}};
+  b.now = kT0 + minutes(1);
+  b.lease = kLease;
+  auto r = store().write(b);
+  std::vector<std::string> got;
+  for (const Task& t : r.claimed) got.push_back(t.func_path);
+  EXPECT_EQ(got, (std::vector<std::string>{"t1", "t3", "t0"}));
+  b.claims = {{"a", 1}, {"a", 1}};
+  EXPECT_THROW(store().write(b), ValidationError);
+  EXPECT_EQ(get(tasks[2].id).status, TaskStatus::PENDING);
+}
+
+TEST_P(StorageConformance, PausedQueueIsNotClaimedUntilResumed) {
+  Task mail = make("mail");
+  mail.queue = "mail";
+  put(mail);
+  put(make("plain", seconds(1)));
+  store().set_paused("mail", true);
+  EXPECT_TRUE(claim(kT0 + minutes(1), 10, "mail").empty());
+  EXPECT_EQ(claim(kT0 + minutes(1), 10).size(), 1u);  // other queues go on
+  EXPECT_EQ(store().stats().paused, std::vector<std::string>{"mail"});
+  store().set_paused("mail", false);
+  EXPECT_TRUE(store().stats().paused.empty());
+  EXPECT_EQ(claim_one(kT0 + minutes(1), "mail").id, mail.id);
+  EXPECT_THROW(store().set_paused("bad name!", true), ValidationError);
+}
+
 TEST_P(StorageConformance, TaskIsNotDueBeforeItsEta) {
   Task t = make_at(kT0 + seconds(10));
   put(t);
-  EXPECT_FALSE(store().dequeue(kT0 + seconds(9), kLease).has_value());
+  EXPECT_TRUE(claim(kT0 + seconds(9)).empty());
   EXPECT_EQ(get(t.id).status, TaskStatus::PENDING);
   EXPECT_EQ(store().next_eta(), kT0 + seconds(10));
   EXPECT_EQ(claim_one(kT0 + seconds(10)).id, t.id);
   EXPECT_FALSE(store().next_eta().has_value());
 }
 
-TEST_P(StorageConformance, DequeueManyClaimsUpToNInOrder) {
+TEST_P(StorageConformance, ClaimTakesUpToNInOrder) {
   std::vector<Task> tasks;
   for (int i = 0; i < 5; ++i) tasks.push_back(make("job" + std::to_string(i), seconds(i)));
   store().enqueue_many(tasks);
-  auto first = store().dequeue_many(kT0 + minutes(1), 3, kLease);
+  auto first = claim(kT0 + minutes(1), 3);
   ASSERT_EQ(first.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(first[i].id, tasks[i].id);
     EXPECT_EQ(first[i].status, TaskStatus::RUNNING);
   }
-  auto rest = store().dequeue_many(kT0 + minutes(1), 10, kLease);
+  auto rest = claim(kT0 + minutes(1), 10);
   ASSERT_EQ(rest.size(), 2u);
   EXPECT_EQ(rest[0].id, tasks[3].id);
-  EXPECT_TRUE(store().dequeue_many(kT0 + minutes(1), 10, kLease).empty());
+  EXPECT_TRUE(claim(kT0 + minutes(1), 10).empty());
 }
 
-TEST_P(StorageConformance, DequeueNeverHandsOneTaskToTwoClaimers) {
+TEST_P(StorageConformance, ClaimNeverHandsOneTaskToTwoClaimers) {
   std::vector<Task> tasks;
   for (int i = 0; i < 400; ++i) tasks.push_back(make("job", microseconds(i)));
   store().enqueue_many(tasks);
@@ -120,7 +201,7 @@ TEST_P(StorageConformance, DequeueNeverHandsOneTaskToTwoClaimers) {
   for (int w = 0; w < 4; ++w) {
     threads.emplace_back([&, w] {
       for (;;) {
-        auto batch = store().dequeue_many(kT0 + minutes(1), 1 + w * 3, kLease);
+        auto batch = claim(kT0 + minutes(1), 1 + w * 3);
         if (batch.empty()) return;
         std::lock_guard lock(mu);
         for (const Task& t : batch) claimed.push_back(t.id);
@@ -137,59 +218,44 @@ TEST_P(StorageConformance, CancelledTaskIsNeverClaimed) {
   Task t = make();
   put(t);
   EXPECT_EQ(store().cancel(t.id, kT0), CancelResult::cancelled);
-  EXPECT_FALSE(store().dequeue(kT0 + hours(1), kLease).has_value());
+  EXPECT_TRUE(claim(kT0 + hours(1)).empty());
 }
 
-TEST_P(StorageConformance, MarkRunningClaimsTheNamedTaskEvenIfNotDue) {
-  Task t = make_at(kT0 + hours(1));
-  put(t);
-  Task c = store().mark_running(t.id, kT0, kLease);
-  EXPECT_EQ(c.status, TaskStatus::RUNNING);
-  EXPECT_EQ(c.attempts, 1);
-  EXPECT_EQ(store().mark_running(t.id, kT0 + seconds(1), kLease), c);  // RUNNING: unchanged
-  ASSERT_TRUE(
-      store().mark_done(t.id, TaskResult{t.id, TaskStatus::SUCCESS, Value(1), {}, kT0, 1, {}}));
-  EXPECT_THROW(store().mark_running(t.id, kT0, kLease), InvalidTransitionError);
-  EXPECT_THROW(store().mark_running("nope", kT0, kLease), NotFoundError);
+TEST_P(StorageConformance, ExpiredListsRunningTasksWhoseLeaseRanOut) {
+  Task a = make("a"), b = make("b", seconds(1)), c = make("c", seconds(2));
+  for (const Task& t : {a, b, c}) put(t);
+  Task ca = claim_one(kT0 + seconds(5));
+  Task cb = claim_one(kT0 + seconds(6));
+  EXPECT_TRUE(store().expired(kT0 + seconds(5) + kLease, 10).empty());  // not yet past
+  auto lost = store().expired(kT0 + seconds(7) + kLease, 10);
+  ASSERT_EQ(lost.size(), 2u);
+  EXPECT_EQ(lost[0], ca);  // oldest lease first
+  EXPECT_EQ(lost[1], cb);
+  EXPECT_EQ(store().expired(kT0 + seconds(7) + kLease, 1).size(), 1u);
+  EXPECT_EQ(get(c.id).status, TaskStatus::PENDING);
 }
 
-TEST_P(StorageConformance, ExpiredLeaseIsRecoveredAsRetryingDueNow) {
-  Task t = make("job", {}, /*max_retries=*/2);
+TEST_P(StorageConformance, LostWorkerOutcomeAppliesOnlyWhileTheLeaseIsExpired) {
+  Task t = make();
   put(t);
   Task c = claim_one(kT0);
-  EXPECT_EQ(store().recover_expired(kT0 + kLease - microseconds(1)), 0u);  // still live
-  EXPECT_EQ(store().recover_expired(kT0 + kLease + seconds(1)), 1u);
-  Task r = get(t.id);
-  EXPECT_EQ(r.status, TaskStatus::RETRYING);
-  ASSERT_TRUE(r.error.has_value());
-  EXPECT_EQ(r.error->error_type, "WorkerLost");
-  EXPECT_EQ(r.error->retry_count, 0);
-  EXPECT_TRUE(r.error->is_retryable);
-  EXPECT_FALSE(r.lease_expires_at.has_value());
-  Task again = claim_one(kT0 + kLease + seconds(1));
-  EXPECT_EQ(again.attempts, 2);
-  EXPECT_EQ(store().recover_expired(kT0 + kLease + seconds(2)), 0u);
-}
-
-TEST_P(StorageConformance, RecoveryFailsTheTaskWhenItsRetriesAreSpent) {
-  Task t = make("job", {}, /*max_retries=*/1);
-  put(t);
-  Timestamp now = kT0;
-  claim_one(now);
-  now += kLease + seconds(1);
-  ASSERT_EQ(store().recover_expired(now), 1u);  // retry 1 of 1 remains
-  claim_one(now);
-  now += kLease + seconds(1);
-  ASSERT_EQ(store().recover_expired(now), 1u);
-  Task r = get(t.id);
-  EXPECT_EQ(r.status, TaskStatus::FAILED);
-  EXPECT_EQ(r.error->error_type, "WorkerLost");
-  EXPECT_FALSE(r.error->is_retryable);
-  auto res = store().get_result(t.id);
-  ASSERT_TRUE(res.has_value());
-  EXPECT_EQ(res->status, TaskStatus::FAILED);
-  EXPECT_EQ(res->error->error_type, "WorkerLost");
-  EXPECT_EQ(res->attempts, 2);
+  Timestamp late = kT0 + kLease + seconds(1);
+  ASSERT_EQ(store().expired(late, 10).size(), 1u);
+  // The worker was alive after all: it renews before the recovery lands.
+  ASSERT_EQ(store().renew_leases(std::vector<Claim>{{c.id, c.attempts}}, late + kLease),
+            std::vector<Applied>{Applied::yes});
+  Outcome lost = retrying(c, late, late);
+  lost.lease_expired = true;
+  EXPECT_EQ(finish(lost), Applied::not_current);
+  EXPECT_EQ(get(t.id).status, TaskStatus::RUNNING);
+  // Once the lease has run out, it applies.
+  Timestamp later = late + kLease + seconds(1);
+  lost = retrying(c, later, later);
+  lost.lease_expired = true;
+  EXPECT_EQ(finish(lost), Applied::yes);
+  EXPECT_EQ(get(t.id).status, TaskStatus::RETRYING);
+  EXPECT_FALSE(get(t.id).lease_expires_at.has_value());
+  EXPECT_EQ(finish(lost), Applied::not_current);  // a second recoverer changes nothing
 }
 
 TEST_P(StorageConformance, RenewLeasesExtendsCurrentClaimsAndReportsTheRest) {
@@ -197,37 +263,36 @@ TEST_P(StorageConformance, RenewLeasesExtendsCurrentClaimsAndReportsTheRest) {
   put(a);
   put(b);
   Task ca = claim_one(kT0 + seconds(1)), cb = claim_one(kT0 + seconds(1));
-  // b's lease runs out and b is recovered: that claim is lost.
-  store().renew_leases(std::vector<Claim>{{ca.id, ca.attempts}}, kT0 + minutes(5));
-  ASSERT_EQ(store().recover_expired(kT0 + kLease + seconds(2)), 1u);
-  EXPECT_EQ(get(a.id).lease_expires_at, kT0 + minutes(5));
-  std::vector<Claim> claims{{ca.id, ca.attempts}, {cb.id, cb.attempts}};
-  auto stop = store().renew_leases(claims, kT0 + minutes(6));
-  ASSERT_EQ(stop.size(), 1u);
-  EXPECT_EQ(stop[0].task_id, b.id);
+  ASSERT_EQ(finish(done(cb, Value(1), kT0 + seconds(2))), Applied::yes);
+  std::vector<Claim> claims{{ca.id, ca.attempts}, {cb.id, cb.attempts}, {ca.id, 9}};
+  EXPECT_EQ(store().renew_leases(claims, kT0 + minutes(6)),
+            (std::vector<Applied>{Applied::yes, Applied::not_current, Applied::not_current}));
   EXPECT_EQ(get(a.id).lease_expires_at, kT0 + minutes(6));
 
   // A cancel request on a running task is reported by the next renewal.
   EXPECT_EQ(store().cancel(a.id, kT0 + seconds(2)), CancelResult::requested);
   EXPECT_EQ(get(a.id).status, TaskStatus::RUNNING);
-  stop = store().renew_leases(std::vector<Claim>{{ca.id, ca.attempts}}, kT0 + minutes(7));
-  ASSERT_EQ(stop.size(), 1u);
-  EXPECT_EQ(stop[0].task_id, a.id);
+  EXPECT_TRUE(get(a.id).cancel_requested);
+  EXPECT_EQ(store().renew_leases(std::vector<Claim>{{ca.id, ca.attempts}}, kT0 + minutes(7)),
+            std::vector<Applied>{Applied::cancel_requested});
+  EXPECT_EQ(get(a.id).lease_expires_at, kT0 + minutes(7));
 }
 
-TEST_P(StorageConformance, ReleaseGivesUnstartedClaimsBack) {
-  Task t = make();
+TEST_P(StorageConformance, ReleaseGivesAnUnstartedClaimBack) {
+  Task t = make_at(kT0 + seconds(3));
   put(t);
-  Task c = claim_one(kT0);
-  store().release(std::vector<Claim>{{c.id, c.attempts}}, kT0 + seconds(1));
+  Task c = claim_one(kT0 + seconds(5));
+  Outcome o = outcome(c, TaskStatus::PENDING, kT0 + seconds(6));
+  o.next_eta = kT0 + seconds(3);
+  o.release = true;
+  ASSERT_EQ(finish(o), Applied::yes);
   Task r = get(t.id);
   EXPECT_EQ(r.status, TaskStatus::PENDING);
   EXPECT_EQ(r.attempts, 0);
+  EXPECT_EQ(r.schedule.eta, kT0 + seconds(3));
   EXPECT_FALSE(r.lease_expires_at.has_value());
-  EXPECT_EQ(claim_one(kT0 + seconds(2)).attempts, 1);
-  // A stale claim is skipped.
-  store().release(std::vector<Claim>{{c.id, 7}}, kT0 + seconds(3));
-  EXPECT_EQ(get(t.id).status, TaskStatus::RUNNING);
+  EXPECT_EQ(claim_one(kT0 + seconds(7)).attempts, 1);
+  EXPECT_EQ(finish(o), Applied::not_current);  // the old claim is gone
 }
 
 TEST_P(StorageConformance, StoreSurvivesManyTasksAndClaimsInOrder) {
@@ -236,12 +301,116 @@ TEST_P(StorageConformance, StoreSurvivesManyTasksAndClaimsInOrder) {
   store().enqueue_many(tasks);
   std::size_t n = 0;
   std::string last;
-  while (auto t = store().dequeue(kT0 + seconds(1), kLease)) {
-    EXPECT_LT(last, t->id);
-    last = t->id;
-    ++n;
+  for (auto got = claim(kT0 + seconds(1), 7); !got.empty(); got = claim(kT0 + seconds(1), 7)) {
+    for (const Task& t : got) {
+      EXPECT_LT(last, t.id);
+      last = t.id;
+      ++n;
+    }
   }
   EXPECT_EQ(n, 1000u);
+}
+
+Task with_key(Task t, std::string key, std::uint8_t statuses = 0x13) {
+  t.unique_key = std::move(key);
+  t.unique_statuses = statuses;
+  return t;
+}
+
+TEST_P(StorageConformance, SecondEnqueueWithALiveUniqueKeyGetsTheFirstTask) {
+  Task first = with_key(make("report"), "nightly");
+  Task second = with_key(make("report", seconds(1)), "nightly");
+  Task other = with_key(make("report", seconds(2)), "weekly");
+  EXPECT_EQ(store().enqueue(first), (Enqueued{first.id, true}));
+  EXPECT_EQ(store().enqueue(second), (Enqueued{first.id, false}));
+  EXPECT_EQ(store().enqueue(other), (Enqueued{other.id, true}));
+  EXPECT_FALSE(store().get_task(second.id).has_value());
+  // Still held while it runs or waits to retry.
+  Task c = claim_one(kT0 + minutes(1));
+  EXPECT_EQ(store().enqueue(second).created, false);
+  ASSERT_EQ(finish(retrying(c, kT0 + minutes(1), kT0 + minutes(2))), Applied::yes);
+  EXPECT_EQ(store().enqueue(second).created, false);
+  // Finished: the key is free again.
+  c = claim_one(kT0 + minutes(3));
+  ASSERT_EQ(c.id, first.id);
+  ASSERT_EQ(finish(done(c, Value(1), kT0 + minutes(3))), Applied::yes);
+  EXPECT_EQ(store().enqueue(second), (Enqueued{second.id, true}));
+}
+
+TEST_P(StorageConformance, UniqueKeyHeldInFinishedStatusesWhenAsked) {
+  std::uint8_t with_success = 0x13 | 0x04;
+  Task first = with_key(make("sync"), "once", with_success);
+  put(first);
+  Task c = claim_one(kT0 + seconds(1));
+  ASSERT_EQ(finish(done(c, Value(1), kT0 + seconds(2))), Applied::yes);
+  Task again = with_key(make("sync", seconds(3)), "once", with_success);
+  EXPECT_EQ(store().enqueue(again), (Enqueued{first.id, false}));
+  // A task cancelled before it ran does not hold it (CANCELLED is not in the set).
+  Task other = with_key(make("sync", seconds(4)), "twice");
+  put(other);
+  store().cancel(other.id, kT0 + seconds(5));
+  Task next = with_key(make("sync", seconds(6)), "twice");
+  EXPECT_TRUE(store().enqueue(next).created);
+}
+
+TEST_P(StorageConformance, UniqueKeyTwiceInOneBatchAddsOneTask) {
+  std::vector<Task> batch{with_key(make("a"), "k"), make("b"), with_key(make("c"), "k")};
+  auto r = store().enqueue_many(batch);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0], (Enqueued{batch[0].id, true}));
+  EXPECT_EQ(r[1], (Enqueued{batch[1].id, true}));
+  EXPECT_EQ(r[2], (Enqueued{batch[0].id, false}));
+  EXPECT_EQ(store().stats().total(), 2u);
+}
+
+TEST_P(StorageConformance, ConcurrentEnqueuesOfOneUniqueKeyCreateOneTask) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<std::string> ids;
+  int created = 0;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      Task t = with_key(make("job", microseconds(i)), "race");
+      Enqueued e = store().enqueue(t);
+      std::lock_guard lock(mu);
+      ids.insert(e.id);
+      created += e.created;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(store().stats().total(), 1u);
+}
+
+TEST_P(StorageConformance, WorkersAreRecordedAndListedBySeenTime) {
+  WorkerInfo a{"host:1:1", "host", 1, {{"default", 4}}, kT0, kT0 + seconds(10)};
+  WorkerInfo b{"host:2:1", "host", 2, {{"mail", 2}, {"default", 1}}, kT0, kT0 + seconds(20)};
+  store().record_worker(a);
+  store().record_worker(b);
+  auto seen = store().workers(kT0 + seconds(15));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].id, b.id);
+  EXPECT_EQ(seen[0].queues, b.queues);
+  EXPECT_EQ(seen[0].seen_at, b.seen_at);
+  a.seen_at = kT0 + seconds(30);
+  store().record_worker(a);  // a heartbeat updates the same worker
+  EXPECT_EQ(store().workers(kT0).size(), 2u);
+  EXPECT_EQ(store().workers(kT0 + seconds(25)).size(), 1u);
+}
+
+TEST_P(StorageConformance, FinishedPerMinuteCountsResultsByMinute) {
+  std::vector<Task> tasks;
+  for (int i = 0; i < 4; ++i) tasks.push_back(make("m", seconds(i)));
+  store().enqueue_many(tasks);
+  auto c = claim(kT0, 4);
+  ASSERT_EQ(c.size(), 4u);
+  finish(done(c[0], Value(1), kT0 + seconds(10)));
+  finish(done(c[1], Value(1), kT0 + seconds(50)));
+  finish(failed(c[2], kT0 + seconds(70)));
+  finish(done(c[3], Value(1), kT0 + minutes(5)));  // after `until`
+  EXPECT_EQ(store().finished_per_minute(kT0, kT0 + minutes(3)),
+            (std::vector<std::size_t>{2, 1, 0}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance, ::testing::ValuesIn(all_backends()),

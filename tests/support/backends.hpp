@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "omniq/file_storage.hpp"
-#include "omniq/memory_storage.hpp"
-#include "omniq/sqlite_storage.hpp"
+#include "storage/file/file_storage.hpp"
+#include "storage/memory/memory_storage.hpp"
+#include "storage/sqlite/sqlite_storage.hpp"
 
 namespace omniq::testing {
 

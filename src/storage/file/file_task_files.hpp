@@ -27,7 +27,7 @@
 #include "file_record.hpp"
 #include "file_running_lock.hpp"
 #include "fs_dir.hpp"
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "omniq/settings.hpp"
 
 namespace omniq {

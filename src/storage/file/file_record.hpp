@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "omniq/task.hpp"
 
 namespace omniq {

@@ -16,23 +16,20 @@ class MemoryStorage final : public Storage {
   MemoryStorage(const MemoryStorage&) = delete;
   MemoryStorage& operator=(const MemoryStorage&) = delete;
 
-  std::string enqueue(const Task& task) override;
-  std::vector<std::string> enqueue_many(std::span<const Task> tasks) override;
-  std::vector<Task> dequeue_many(Timestamp now, std::size_t n, Duration lease) override;
-  Task mark_running(std::string_view id, Timestamp now, Duration lease) override;
-  std::vector<bool> finish_many(std::span<const Outcome> outcomes) override;
-  void reschedule(std::string_view id, Timestamp new_eta) override;
+  WriteResult write(const WriteBatch& batch) override;
   CancelResult cancel(std::string_view id, Timestamp now) override;
-  std::vector<Claim> renew_leases(std::span<const Claim> claims, Timestamp until) override;
-  void release(std::span<const Claim> claims, Timestamp now) override;
+  std::vector<Applied> renew_leases(std::span<const Claim> claims, Timestamp until) override;
+  std::vector<Task> expired(Timestamp now, std::size_t limit) override;
   std::optional<Task> get_task(std::string_view id) override;
   std::optional<TaskResult> get_result(std::string_view id) override;
   std::vector<Task> list_tasks(const TaskFilter& filter) override;
   QueueStats stats() override;
   std::optional<Timestamp> next_eta() override;
   std::size_t purge_results(Timestamp older_than) override;
-  std::size_t recover_expired(Timestamp now) override;
-  std::uint64_t change_counter() override;
+  void set_paused(std::string_view queue, bool paused) override;
+  std::vector<std::size_t> finished_per_minute(Timestamp since, Timestamp until) override;
+  void record_worker(const WorkerInfo& worker) override;
+  std::vector<WorkerInfo> workers(Timestamp since) override;
   void close() override;
 
  private:

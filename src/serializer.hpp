@@ -1,4 +1,4 @@
-// Serializers turn the task models into bytes and back.
+// Serializers turn the task models into bytes and back. Internal to the library.
 //
 // JsonSerializer is the default (the name "msgspec" is accepted as an alias,
 // so settings written for the original keep working); MsgpackSerializer is
@@ -13,21 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "omniq/task.hpp"
+#include "omniq/storage.hpp"
 
 namespace omniq {
-
-// The model <-> Value mapping every serializer and store uses. TaskError is
-// exactly its six fields; instants are ISO-8601 text; optional fields that are
-// empty are left out. The from_value functions throw SerializationError.
-Value to_value(const TaskError& e);
-Value to_value(const Schedule& s);
-Value to_value(const Task& t);
-Value to_value(const TaskResult& r);
-TaskError task_error_from_value(const Value& v);
-Schedule schedule_from_value(const Value& v);
-Task task_from_value(const Value& v);
-TaskResult task_result_from_value(const Value& v);
 
 class Serializer {
  public:

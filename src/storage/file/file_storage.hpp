@@ -52,7 +52,7 @@
 
 #include <memory>
 
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "omniq/storage.hpp"
 
 namespace omniq {

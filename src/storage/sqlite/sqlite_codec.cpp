@@ -1,6 +1,6 @@
 #include "sqlite_codec.hpp"
 
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "sqlite_sql.hpp"
 #include "storage_rules.hpp"
 

@@ -15,8 +15,7 @@
 #include <thread>
 #include <utility>
 
-namespace omniq {
-namespace detail {
+namespace omniq::detail {
 
 // co_spawn's completion handler for EventLoop::block: fulfils a promise. It
 // has no executor of its own, so it runs on the loop. (asio::use_future's
@@ -46,8 +45,6 @@ struct FulfilPromise<void> {
   }
 };
 
-}  // namespace detail
-
 class EventLoop {
  public:
   EventLoop() {
@@ -75,7 +72,7 @@ class EventLoop {
     using R = typename decltype(make())::value_type;
     std::promise<R> promise;
     std::future<R> result = promise.get_future();
-    asio::co_spawn(ctx_, std::move(make), detail::FulfilPromise<R>{&promise});
+    asio::co_spawn(ctx_, std::move(make), FulfilPromise<R>{&promise});
     return result.get();
   }
 
@@ -87,4 +84,4 @@ class EventLoop {
   std::thread thread_;
 };
 
-}  // namespace omniq
+}  // namespace omniq::detail

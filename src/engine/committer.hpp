@@ -1,0 +1,79 @@
+// Committer: the one batching layer between the engine and the store.
+// Internal to the library.
+//
+// Every write the engine makes (new tasks, outcomes, claims) is a request.
+// Requests that arrive while a write is in progress are gathered and applied
+// together by the next one: one Storage::write, so one durable commit for
+// all of them. Whoever finds nobody writing leads: a blocking caller
+// (submit_wait) writes on its own thread, so a lone caller pays no hand-off;
+// a callback caller (submit) has a storage thread do it. If a write of
+// several requests fails, each is written again alone (the one fallback),
+// so one bad request's error goes to its own caller only.
+//
+// Thread-safety: all methods may be called from any thread. A callback runs
+// on the writing thread; it may submit() again but must not submit_wait().
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "omniq/storage.hpp"
+
+namespace omniq {
+
+// A fixed set of threads running jobs in order of arrival; joined (after
+// the jobs queued so far) on destruction.
+class Jobs {
+ public:
+  explicit Jobs(std::size_t threads);
+  ~Jobs();
+  Jobs(const Jobs&) = delete;
+  Jobs& operator=(const Jobs&) = delete;
+
+  void post(std::function<void()> job);
+
+ private:
+  void serve();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+class Committer {
+ public:
+  using Done = std::function<void(std::exception_ptr, WriteResult)>;
+
+  // REQUIRES: storage and jobs outlive the committer.
+  Committer(Storage& storage, Jobs& jobs);
+
+  void submit(WriteBatch request, Done done);
+  // Returns the request's result, or rethrows its error.
+  WriteResult submit_wait(WriteBatch request);
+
+ private:
+  struct Pending {
+    WriteBatch request;
+    Done done;
+  };
+  void drain();
+  // Writes up to kMaxBatch pending requests; false when none was pending.
+  bool round();
+  void write(std::vector<Pending>& batch);
+
+  Storage& storage_;
+  Jobs& jobs_;
+  std::mutex mu_;
+  std::deque<Pending> pending_;
+  bool writing_ = false;
+};
+
+}  // namespace omniq

@@ -1,0 +1,486 @@
+// PoolCore: claiming tasks, running them and recording their outcomes.
+// Upkeep is in pool_upkeep.cpp.
+#include "engine/pool_core.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <thread>
+
+#include "engine/async_call.hpp"
+#include "log_events.hpp"
+#include "omniq/async_worker_pool.hpp"
+#include "omniq/logging.hpp"
+#include "storage/storage_rules.hpp"
+
+namespace omniq::detail {
+namespace {
+
+constexpr auto kWait = asio::experimental::as_tuple(asio::use_awaitable);
+
+std::chrono::steady_clock::duration steady(Duration d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
+// The error a handler's exception is recorded as.
+TaskError handler_error(std::exception_ptr e) {
+  bool retryable = true;
+  try {
+    std::rethrow_exception(e);
+  } catch (const ArgumentError&) {
+    retryable = false;
+  } catch (const PermanentError&) {
+    retryable = false;
+  } catch (...) {
+  }
+  TaskError err = TaskError::from_exception(e, Timestamp{}, retryable);
+  if (err.error_type == "omniq::ArgumentError") err.error_type = "ArgumentError";
+  return err;
+}
+
+AttemptReport::Result report_result(Verdict v) {
+  switch (v) {
+    case Verdict::succeeded:
+      return AttemptReport::Result::succeeded;
+    case Verdict::retried:
+      return AttemptReport::Result::retried;
+    case Verdict::failed:
+      return AttemptReport::Result::failed;
+    case Verdict::cancelled:
+      return AttemptReport::Result::cancelled;
+    default:
+      return AttemptReport::Result::lost;
+  }
+}
+
+}  // namespace
+
+PoolCore::PoolCore(std::shared_ptr<TaskQueue> queue, Registry registry, WorkerOptions options,
+                   asio::any_io_executor executor)
+    : queue_(std::move(queue)),
+      registry_(std::move(registry)),
+      opt_(std::move(options)),
+      strand_(asio::make_strand(executor)),
+      wake_timer_(strand_),
+      monitor_timer_(strand_) {
+  opt_.validate();
+  for (const auto& [name, limit] : opt_.served()) {
+    slots_[name].limit = limit;
+    thread_limit_ += limit;
+  }
+}
+
+void PoolCore::start() {
+  asio::co_spawn(
+      strand_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+}
+
+void PoolCore::request_stop() {
+  asio::post(strand_, [self = shared_from_this()] {
+    std::lock_guard lock(self->mu_);
+    self->stopping_ = true;
+    self->wake();
+  });
+}
+
+WorkerStats PoolCore::stats() const {
+  std::lock_guard lock(mu_);
+  WorkerStats s = stats_;
+  s.running = running_.size();
+  return s;
+}
+
+void PoolCore::wake() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->wake_pending_ = true;
+    self->wake_timer_.cancel();
+  });
+}
+
+asio::awaitable<void> PoolCore::run() {
+  co_await asio::post(strand_, asio::use_awaitable);
+  if (started_) throw std::logic_error("worker pool: already running");
+  started_ = true;
+  std::weak_ptr<PoolCore> weak = shared_from_this();
+  listener_ = queue_->listen([weak](TaskQueue::Event e, const std::string& id) {
+    auto self = weak.lock();
+    if (!self || e == TaskQueue::Event::finished) return;
+    if (e == TaskQueue::Event::enqueued) return self->wake();
+    std::lock_guard lock(self->mu_);
+    if (auto it = self->running_.find(id); it != self->running_.end()) {
+      self->stop_locked(it->second, StopReason::cancel);
+    }
+  });
+  try {
+    auto open_watch = [q = queue_] { return q->storage().watch(); };
+    watch_ = co_await on_storage(open_watch);
+  } catch (const std::exception& e) {
+    logger()->warn("worker: no change watch on the store ({}); polling every {}", e.what(),
+                   format_duration(opt_.poll_interval));
+  }
+  auto self = shared_from_this();
+  loops_ = 3;
+  for (auto loop :
+       {&PoolCore::heartbeat_loop, &PoolCore::monitor_loop, &PoolCore::maintenance_loop}) {
+    asio::co_spawn(
+        strand_, [self, loop] { return ((*self).*loop)(); }, asio::detached);
+  }
+  logger()->info("worker pool started: {} slot(s) over {} queue(s), {} handler(s)", thread_limit_,
+                 slots_.size(), registry_.names().size());
+  co_await claim_loop();
+  co_await shut_down();
+  queue_->unlisten(listener_);
+  logger()->info("worker pool stopped");
+}
+
+asio::awaitable<void> PoolCore::claim_loop() {
+  Duration backoff = std::chrono::milliseconds(10);
+  for (;;) {
+    std::vector<QueueClaim> want;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+      for (auto& [name, s] : slots_) {
+        std::size_t held = s.held + s.buffer.size() + s.claiming;
+        std::size_t room = s.limit + opt_.prefetch;
+        if (held < room) {
+          want.push_back({name, room - held});
+          s.claiming += room - held;
+        }
+      }
+    }
+    if (want.empty()) {
+      co_await idle_wait(false);  // full: a finishing slot that finds no work wakes us
+      continue;
+    }
+    std::size_t wanted = 0;
+    for (const QueueClaim& c : want) wanted += c.n;
+    std::optional<TaskQueue::Recorded> got;
+    try {
+      auto claim = [q = queue_, want, lease = opt_.lease](auto done) {
+        q->record({}, want, lease, std::move(done));
+      };
+      got = co_await async_call<TaskQueue::Recorded>(std::move(claim));
+      backoff = std::chrono::milliseconds(10);
+    } catch (const std::exception& e) {
+      logger()->error("worker could not claim tasks: {}; retrying in {}", e.what(),
+                      format_duration(backoff));
+    }
+    std::size_t claimed = got ? got->claimed.size() : 0;
+    {
+      std::lock_guard lock(mu_);
+      for (const QueueClaim& c : want) slots_[c.queue].claiming -= c.n;
+      stats_.claimed += claimed;
+      std::vector<Task> tasks = got ? std::move(got->claimed) : std::vector<Task>{};
+      dispatch_locked(tasks, false);
+    }
+    if (!got) {  // the store is failing: back off instead of spinning
+      co_await sleep_until(std::chrono::steady_clock::now() + steady(backoff));
+      backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
+    } else if (claimed < wanted) {
+      co_await idle_wait(true);
+    }
+  }
+}
+
+asio::awaitable<void> PoolCore::idle_wait(bool starving) {
+  // Until a wake (an enqueue here, a slot freed, a stop), a poll interval,
+  // and when starving also the next eta or another process's write.
+  Duration wait = opt_.poll_interval;
+  if (starving) {
+    auto next_eta = [q = queue_] { return q->storage().next_eta(); };
+    auto next = co_await on_storage(next_eta);
+    if (next) {
+      wait =
+          std::clamp<Duration>(*next - queue_->clock().now(), std::chrono::milliseconds(1), wait);
+    }
+    watch_changes();
+  }
+  if (!wake_pending_) {
+    wake_timer_.expires_after(steady(wait));
+    co_await wake_timer_.async_wait(kWait);
+  }
+  wake_pending_ = false;
+}
+
+void PoolCore::watch_changes() {
+  if (!watch_ || watching_) return;
+  int fd = watch_->fd();
+  if (fd < 0) return;
+  if (!watch_fd_ || watch_fd_->native_handle() != fd) {
+    if (watch_fd_) watch_fd_->release();
+    watch_fd_ = std::make_unique<asio::posix::stream_descriptor>(strand_, fd);
+  }
+  watching_ = true;
+  watch_fd_->async_wait(asio::posix::stream_descriptor::wait_read,
+                        [self = shared_from_this()](std::error_code ec) {
+                          self->watching_ = false;
+                          if (ec) return;
+                          try {
+                            self->watch_->consume();
+                          } catch (const std::exception& e) {
+                            logger()->warn("worker: the store's change watch failed: {}", e.what());
+                          }
+                          self->wake_pending_ = true;
+                          self->wake_timer_.cancel();
+                        });
+}
+
+std::shared_ptr<Running> PoolCore::begin_locked(Task t) {
+  auto handler = registry_.find(t.func_path);
+  auto r = std::make_shared<Running>(std::move(t), std::move(handler));
+  ++slots_[r->task.queue].held;
+  r->started = std::chrono::steady_clock::now();
+  r->started_at = queue_->clock().now();
+  if (r->task.timeout) {
+    r->deadline = r->started + steady(*r->task.timeout);
+    kick_monitor(r->deadline);
+  } else {
+    r->deadline = SteadyTime::max();
+  }
+  running_.emplace(r->task.id, r);
+  return r;
+}
+
+std::shared_ptr<Running> PoolCore::dispatch_locked(std::vector<Task>& tasks, bool keep_one) {
+  std::shared_ptr<Running> mine;
+  for (Task& t : tasks) {
+    Slots& s = slots_[t.queue];
+    if (stopping_ || s.held >= s.limit) {
+      s.buffer.push_back(std::move(t));  // claimed ahead (or arrived during stop: given back)
+      continue;
+    }
+    auto r = begin_locked(std::move(t));
+    if (!r->handler || r->handler->is_async()) {
+      auto self = shared_from_this();
+      asio::co_spawn(
+          strand_, [self, r] { return self->run_async(r); },
+          asio::bind_cancellation_slot(r->cancel.slot(), asio::detached));
+    } else if (keep_one && !mine) {
+      mine = std::move(r);
+    } else {
+      sync_work_.push_back(std::move(r));
+      bool may_spawn = threads_ < thread_limit_ && (abandoned_ < opt_.max_abandoned_threads ||
+                                                    threads_ + abandoned_ < thread_limit_);
+      if (idle_threads_ < sync_work_.size() && may_spawn) {
+        ++threads_;
+        std::thread([self = shared_from_this()] { self->thread_main(); }).detach();
+      } else if (!may_spawn && threads_ == 0 && !cap_logged_) {
+        cap_logged_ = true;
+        logger()->error(
+            "worker pool: {} abandoned handler thread(s) still running, the cap "
+            "(max_abandoned_threads); no thread left to run plain handlers",
+            abandoned_);
+      }
+      work_cv_.notify_one();
+    }
+  }
+  return mine;
+}
+
+void PoolCore::thread_main() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    ++idle_threads_;
+    work_cv_.wait(lock, [&] { return threads_exit_ || !sync_work_.empty(); });
+    --idle_threads_;
+    if (sync_work_.empty()) break;
+    std::shared_ptr<Running> r = std::move(sync_work_.front());
+    sync_work_.pop_front();
+    lock.unlock();
+    bool ours = true;
+    while (r && ours) r = run_sync(std::move(r), ours);
+    if (!ours) return;  // abandoned while stuck: no longer one of the pool's threads
+    lock.lock();
+  }
+  --threads_;
+}
+
+std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ours) {
+  log_events::started(r->task);
+  Value value;
+  std::exception_ptr error;
+  try {
+    value = r->handler->sync(r->context);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  std::optional<Happening> h;
+  std::vector<QueueClaim> claims;
+  {
+    std::lock_guard lock(mu_);
+    if (r->abandoned) {  // recorded by the monitor; this thread goes away
+      --abandoned_;
+      ours = false;
+      return nullptr;
+    }
+    h = ended(*r, std::move(value), error);
+    claims = release_slot_locked(*r);
+  }
+  std::optional<Verdict> verdict;
+  std::vector<Task> got;
+  try {
+    std::vector<TaskQueue::Finished> finished;
+    if (h) finished.push_back({r->task, std::move(*h)});
+    TaskQueue::Recorded rec = queue_->record(std::move(finished), claims, opt_.lease);
+    if (!rec.verdicts.empty()) verdict = rec.verdicts.front();
+    got = std::move(rec.claimed);
+  } catch (const std::exception& e) {
+    logger()->error("task {} ({}): could not record its outcome: {}", r->task.id, r->task.func_path,
+                    e.what());
+  }
+  return after_record(*r, h ? verdict : Verdict::lost, std::move(claims), std::move(got), true);
+}
+
+asio::awaitable<void> PoolCore::run_async(std::shared_ptr<Running> r) {
+  Value value;
+  std::exception_ptr error;
+  if (!r->handler) {
+    error = std::make_exception_ptr(PermanentError("no handler is registered under \"" +
+                                                   r->task.func_path + "\" in this worker"));
+  } else {
+    log_events::started(r->task);
+    try {
+      value = co_await static_cast<const AsyncHandler&>(*r->handler->async)(r->context);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    co_await asio::this_coro::reset_cancellation_state();
+  }
+  std::optional<Happening> h;
+  std::vector<QueueClaim> claims;
+  {
+    std::lock_guard lock(mu_);
+    h = ended(*r, std::move(value), error);
+    if (!r->handler && h && h->error) h->error->error_type = "UnknownTask";
+    claims = release_slot_locked(*r);
+  }
+  record_async(r, std::move(h), std::move(claims));
+}
+
+void PoolCore::record_async(std::shared_ptr<Running> r, std::optional<Happening> h,
+                            std::vector<QueueClaim> claims) {
+  std::vector<TaskQueue::Finished> finished;
+  if (h) finished.push_back({r->task, std::move(*h)});
+  bool lost = !h;
+  auto self = shared_from_this();
+  queue_->record(std::move(finished), claims, opt_.lease,
+                 [self, r, claims, lost](std::exception_ptr e, TaskQueue::Recorded rec) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       logger()->error("task {} ({}): could not record its outcome: {}", r->task.id,
+                                       r->task.func_path, ex.what());
+                     }
+                   }
+                   std::optional<Verdict> v;
+                   if (!rec.verdicts.empty()) v = rec.verdicts.front();
+                   self->after_record(*r, lost ? Verdict::lost : v, claims, std::move(rec.claimed),
+                                      false);
+                 });
+}
+
+std::optional<Happening> PoolCore::ended(Running& r, Value value, std::exception_ptr error) {
+  using Kind = Happening::Kind;
+  r.done = true;
+  if (auto it = running_.find(r.task.id); it != running_.end() && it->second.get() == &r) {
+    running_.erase(it);
+  }
+  Happening h;
+  switch (r.reason) {
+    case StopReason::lost:
+      return std::nullopt;  // the claim is no longer ours: nothing may be recorded
+    case StopReason::cancel:
+      h.kind = Kind::cancelled;
+      return h;
+    case StopReason::timeout:
+      h.kind = Kind::timed_out;
+      return h;
+    case StopReason::shutdown:
+      if (error) h.kind = Kind::released;  // interrupted: the next worker runs it again
+      break;
+    case StopReason::none:
+      break;
+  }
+  if (h.kind == Kind::released) return h;
+  if (!error && nests_deeper_than(value, kMaxValueDepth)) {
+    error = std::make_exception_ptr(SerializationError("the result nests deeper than " +
+                                                       std::to_string(kMaxValueDepth) + " levels"));
+    h.error = handler_error(error);
+    h.error->is_retryable = false;
+  } else if (error) {
+    h.error = handler_error(error);
+  }
+  h.kind = h.error ? Kind::failed : Kind::succeeded;
+  h.value = std::move(value);
+  return h;
+}
+
+std::vector<QueueClaim> PoolCore::release_slot_locked(const Running& r) {
+  Slots& s = slots_[r.task.queue];
+  --s.held;
+  ++records_;  // until after_record
+  if (stopping_) return {};
+  ++s.claiming;  // the refill of this slot
+  return {{r.task.queue, 1}};
+}
+
+std::shared_ptr<Running> PoolCore::after_record(const Running& r, std::optional<Verdict> verdict,
+                                                std::vector<QueueClaim> claims,
+                                                std::vector<Task> got, bool keep_one) {
+  std::shared_ptr<Running> next;
+  bool starving = false;
+  {
+    std::lock_guard lock(mu_);
+    for (const QueueClaim& c : claims) slots_[c.queue].claiming -= c.n;
+    stats_.claimed += got.size();
+    switch (verdict.value_or(Verdict::lost)) {
+      case Verdict::succeeded:
+        ++stats_.succeeded;
+        break;
+      case Verdict::retried:
+        ++stats_.retried;
+        break;
+      case Verdict::failed:
+        ++stats_.failed;
+        break;
+      case Verdict::cancelled:
+        ++stats_.cancelled;
+        break;
+      case Verdict::released:
+        break;
+      case Verdict::lost:
+        ++stats_.lost;
+        logger()->warn("task {} ({}): the lease was lost; its outcome was not recorded", r.task.id,
+                       r.task.func_path);
+        break;
+    }
+    // A buffered task takes the freed slot first.
+    Slots& s = slots_[r.task.queue];
+    if (!stopping_ && !s.buffer.empty()) {
+      got.insert(got.begin(), std::move(s.buffer.front()));
+      s.buffer.pop_front();
+    }
+    starving = got.empty() && !claims.empty();
+    next = dispatch_locked(got, keep_one);
+    --records_;
+  }
+  if (starving) wake();  // the slot found no work: the claim loop waits for some
+  if (opt_.on_attempt && verdict && *verdict != Verdict::released) {
+    auto now = std::chrono::steady_clock::now();
+    opt_.on_attempt(AttemptReport{r.task, report_result(*verdict),
+                                  std::chrono::duration_cast<Duration>(now - r.started),
+                                  r.started_at - due_time(r.task)});
+  }
+  return next;
+}
+
+}  // namespace omniq::detail
