@@ -54,8 +54,6 @@ struct Outcome {
   std::optional<TaskError> error{};
   std::optional<TaskResult> result{};
   Timestamp at{};  // when it was decided (updated_at)
-  // The claim is given back unstarted: attempts goes back to attempt - 1.
-  bool release = false;
   // A lost worker's claim: applied only if its lease ran out before `at`.
   bool lease_expired = false;
 };

@@ -88,7 +88,6 @@ Outcome decide(const Task& claimed, Happening what, Timestamp now, const Setting
     Outcome o = base(claimed, claimed.error ? waiting_status(s) : TaskStatus::PENDING, now);
     o.next_eta = due_time(claimed);
     o.error = claimed.error;
-    o.release = true;
     return o;
   }
   bool repeats = claimed.schedule.repeats();

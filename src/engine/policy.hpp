@@ -11,7 +11,8 @@
 //   max_retries; else FAILED with the TaskError stored; a repeating task is
 //   re-armed for its next run instead, its failure stored.
 // - A cancel, or anything at all once a cancel was requested: CANCELLED.
-// - Given back unstarted: waiting again as it was, the attempt undone.
+// - Given back unstarted: waiting again as it was (the claim still counts
+//   in attempts, so that (id, attempt) names one claim for good).
 //
 // Pure functions: no clock, no randomness (the jitter is an argument).
 #pragma once

@@ -20,8 +20,10 @@ double jitter() {
   return std::uniform_real_distribution<double>(0.75, 1.25)(rng);
 }
 
-Verdict verdict_of(const Outcome& o) {
-  if (o.release) return Verdict::released;
+Verdict verdict_of(const Outcome& o, Happening::Kind what) {
+  if (what == Happening::Kind::released && o.status != TaskStatus::CANCELLED) {
+    return Verdict::released;
+  }
   if (o.status == TaskStatus::CANCELLED) return Verdict::cancelled;
   if (o.result)
     return o.result->status == TaskStatus::SUCCESS ? Verdict::succeeded : Verdict::failed;
@@ -64,7 +66,8 @@ void deliver(const TaskQueue::Callback<T>& done, F&& make) {
 
 // What record() keeps between its writes.
 struct TaskQueue::RecordState {
-  std::vector<Task> claimed;      // per finished attempt
+  std::vector<Task> claimed;  // per finished attempt
+  std::vector<Happening::Kind> what;
   std::vector<Outcome> outcomes;  // as decided (moved into the batch; copies of what is logged)
   std::vector<Verdict> verdicts;
   std::vector<std::size_t> retried;  // indices decided again as cancels
@@ -132,6 +135,7 @@ WriteBatch TaskQueue::record_batch(RecordState& state, std::vector<Finished> fin
   WriteBatch b;
   Timestamp now = clock_->now();
   for (Finished& f : finished) {
+    state.what.push_back(f.what.kind);
     Outcome o = decide(f.claimed, std::move(f.what), now, settings_, jitter());
     state.claimed.push_back(std::move(f.claimed));
     b.outcomes.push_back(o);
@@ -152,7 +156,7 @@ std::vector<Outcome> TaskQueue::settle(RecordState& state, const WriteResult& r)
     state.claims = r.claimed;
     for (std::size_t i = 0; i < r.applied.size(); ++i) {
       if (r.applied[i] == Applied::yes) {
-        state.verdicts[i] = verdict_of(state.outcomes[i]);
+        state.verdicts[i] = verdict_of(state.outcomes[i], state.what[i]);
       } else if (r.applied[i] == Applied::cancel_requested) {
         Task t = state.claimed[i];
         t.cancel_requested = true;

@@ -48,7 +48,6 @@ void apply_outcome(Task& t, const Outcome& o) {
   t.lease_expires_at.reset();
   if (is_waiting(o.status)) t.schedule.eta = o.next_eta;
   t.error = o.error;
-  if (o.release) t.attempts = o.attempt > 0 ? o.attempt - 1 : 0;
 }
 
 TaskResult cancelled_result(const Task& t, Timestamp now) {

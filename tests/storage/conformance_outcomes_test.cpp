@@ -149,7 +149,7 @@ TEST_P(StorageConformance, OneWriteEnqueuesRecordsAndClaimsInThatOrder) {
   b.now = kT0 + seconds(2);
   b.lease = kLease;
   WriteResult r = store().write(b);
-  EXPECT_EQ(r.enqueued, std::vector<Enqueued>{{fresh.id, true}});
+  EXPECT_EQ(r.enqueued, (std::vector<Enqueued>{{fresh.id, true}}));
   EXPECT_EQ(r.applied, std::vector<Applied>{Applied::yes});
   ASSERT_EQ(r.claimed.size(), 1u);  // the task it just enqueued
   EXPECT_EQ(r.claimed[0].id, fresh.id);
@@ -221,7 +221,6 @@ TEST_P(StorageConformance, ACancelRequestLetsOnlyACancelledOutcomeEndTheTask) {
   EXPECT_EQ(finish(rearm), Applied::cancel_requested);
   Outcome release = outcome(c, TaskStatus::PENDING, kT0 + seconds(2));
   release.next_eta = kT0;
-  release.release = true;
   EXPECT_EQ(finish(release), Applied::cancel_requested);
   Outcome lost = retrying(c, kT0 + kLease + seconds(1), kT0 + kLease + seconds(1));
   lost.lease_expired = true;

@@ -10,9 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/file/file_storage.hpp"
 #include "storage/memory/memory_storage.hpp"
-#include "storage/sqlite/sqlite_storage.hpp"
 
 namespace omniq::testing {
 
@@ -27,15 +25,7 @@ inline std::vector<BackendFactory> all_backends() {
   return {
       {"memory", [](const std::filesystem::path&) { return std::make_shared<MemoryStorage>(); },
        false},
-      {"file",
-       [](const std::filesystem::path& dir) {
-         return std::make_shared<FileStorage>(
-             FileStorage::Options{(dir / "store").string(), Durability::full, nullptr});
-       }},
-      {"sqlite",
-       [](const std::filesystem::path& dir) {
-         return std::make_shared<SQLiteStorage>(SQLiteStorage::Options{(dir / "q.db").string()});
-       }},
+      // TODO(core): file and sqlite come back on the new contract.
   };
 }
 
