@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "omniq/error.hpp"
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 
 namespace {
 

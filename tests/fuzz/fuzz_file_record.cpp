@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "omniq/error.hpp"
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "storage/file_record.hpp"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "omniq/file_storage.hpp"
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "omniq/sqlite_storage.hpp"
 #include "storage/file_task_files.hpp"
 #include "storage/sqlite_db.hpp"

@@ -1,6 +1,6 @@
 // FileStorage: corrupt and unreadable files are moved to corrupt/ with a log
 // line, and the rest of the queue keeps working.
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "storage/file_test_util.hpp"
 
 namespace omniq::testing {

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "omniq/error.hpp"
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "storage/file_test_util.hpp"
 
 namespace omniq::testing {

@@ -3,7 +3,7 @@
 // as exactly the record that was written.
 #include "storage/file_record.hpp"
 #include "omniq/error.hpp"
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "storage/file_frames.hpp"
 #include "storage/file_test_util.hpp"
 #include "storage/storage_rules.hpp"

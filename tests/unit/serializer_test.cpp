@@ -1,4 +1,4 @@
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "demo_tasks.hpp"
-#include "omniq/serializer.hpp"
+#include "serializer.hpp"
 #include "output.hpp"
 
 namespace omniq::cli {
