@@ -340,6 +340,9 @@ std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ou
 }
 
 asio::awaitable<void> PoolCore::run_async(std::shared_ptr<Running> r) {
+  // co_spawn may start this inline, under mu_ held by dispatch_locked: go
+  // through the strand's queue first.
+  co_await asio::post(strand_, asio::use_awaitable);
   Value value;
   std::exception_ptr error;
   if (!r->handler) {

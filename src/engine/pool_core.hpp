@@ -113,6 +113,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   asio::awaitable<void> monitor_loop();
   asio::awaitable<void> maintenance_loop();
   asio::awaitable<void> shut_down();
+  asio::awaitable<void> give_back_unstarted();
   // REQUIRES: mu_ held.
   void stop_locked(const std::shared_ptr<Running>& r, StopReason reason);
   void kick_monitor(SteadyTime when);

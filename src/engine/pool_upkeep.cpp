@@ -180,6 +180,8 @@ asio::awaitable<void> PoolCore::shut_down() {
       co_await sleep_until(std::min(until, clock::now() + kStopPoll));
     }
   };
+  // Claimed and never started: back at once, for other workers.
+  co_await give_back_unstarted();
   // Running: let them finish within the grace period, then stop them.
   auto idle = [this] { return running_.empty(); };
   if (!co_await wait_for(idle, clock::now() + steady(opt_.shutdown_grace))) {
@@ -192,6 +194,21 @@ asio::awaitable<void> PoolCore::shut_down() {
   // Outcomes being written land before stop() returns; then what was claimed
   // and never started goes back, and the threads end.
   co_await wait_for([this] { return records_ == 0; }, SteadyTime::max());
+  {
+    std::lock_guard lock(mu_);
+    threads_exit_ = true;
+    work_cv_.notify_all();
+  }
+  co_await give_back_unstarted();
+  co_await wait_for([this] { return threads_ == 0; }, SteadyTime::max());
+  stopped_ = true;
+  for (auto* t : sleepers_) t->cancel();
+  monitor_timer_.cancel();
+  while (loops_ > 0) co_await sleep_until(clock::now() + kStopPoll);
+  if (watch_fd_) watch_fd_->release();
+}
+
+asio::awaitable<void> PoolCore::give_back_unstarted() {
   std::vector<TaskQueue::Finished> unstarted;
   {
     std::lock_guard lock(mu_);
@@ -199,27 +216,18 @@ asio::awaitable<void> PoolCore::shut_down() {
       for (Task& t : s.buffer) unstarted.push_back({std::move(t), {Happening::Kind::released}});
       s.buffer.clear();
     }
-    threads_exit_ = true;
-    work_cv_.notify_all();
   }
-  if (!unstarted.empty()) {
-    try {
-      auto give_back = [q = queue_, u = std::move(unstarted)]() mutable {
-        q->record(std::move(u), {}, Duration{});
-        return 0;
-      };
-      co_await on_storage(std::move(give_back));
-    } catch (const std::exception& e) {
-      logger()->error("could not give back claimed tasks on stop (their leases will expire): {}",
-                      e.what());
-    }
+  if (unstarted.empty()) co_return;
+  try {
+    auto give_back = [q = queue_, u = std::move(unstarted)]() mutable {
+      q->record(std::move(u), {}, Duration{});
+      return 0;
+    };
+    co_await on_storage(std::move(give_back));
+  } catch (const std::exception& e) {
+    logger()->error("could not give back claimed tasks on stop (their leases will expire): {}",
+                    e.what());
   }
-  co_await wait_for([this] { return threads_ == 0; }, SteadyTime::max());
-  stopped_ = true;
-  for (auto* t : sleepers_) t->cancel();
-  monitor_timer_.cancel();
-  while (loops_ > 0) co_await sleep_until(clock::now() + kStopPoll);
-  if (watch_fd_) watch_fd_->release();
 }
 
 asio::awaitable<void> PoolCore::stop() {

@@ -180,7 +180,7 @@ TEST_P(EngineTest, GracefulStopLetsRunningTasksFinishAndReleasesTheRest) {
     return 1;
   });
   auto options = fast_options(2);
-  options.prefetch = 8;
+  options.prefetch = 4;  // claims ahead: 2 running, 4 claimed and waiting
   WorkerPool& pool = start(std::move(r), options);
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) ids.push_back(oq().enqueue("work"));
@@ -199,7 +199,11 @@ TEST_P(EngineTest, GracefulStopLetsRunningTasksFinishAndReleasesTheRest) {
   EXPECT_EQ(s.count(TaskStatus::SUCCESS), 2u);
   EXPECT_EQ(s.count(TaskStatus::PENDING), 4u);
   EXPECT_EQ(s.count(TaskStatus::RUNNING), 0u);
-  for (const Task& t : oq().list_tasks({.status = TaskStatus::PENDING})) EXPECT_EQ(t.attempts, 0);
+  // A claim given back still counts (attempts counts claims), but no error is recorded.
+  for (const Task& t : oq().list_tasks({.status = TaskStatus::PENDING})) {
+    EXPECT_EQ(t.attempts, 1);
+    EXPECT_FALSE(t.error.has_value());
+  }
 }
 
 TEST_P(EngineTest, StopPastTheGraceLeavesTheTaskToItsExpiringLease) {
@@ -224,9 +228,9 @@ TEST_P(EngineTest, StopPastTheGraceLeavesTheTaskToItsExpiringLease) {
   EXPECT_EQ(t.status, TaskStatus::RUNNING);
   ASSERT_TRUE(t.lease_expires_at.has_value());
   // Once the lease runs out, the task is recovered for another worker.
-  auto& storage = oq().async().queue().storage().storage();
-  EXPECT_EQ(storage.recover_expired(*t.lease_expires_at + seconds(1)), 1u);
+  EXPECT_EQ(recover_at(*t.lease_expires_at + seconds(1)), 1u);
   EXPECT_EQ(status(id), TaskStatus::RETRYING);
+  EXPECT_EQ(oq().get_task(id)->error->error_type, "WorkerLost");
   gate.open();
   ASSERT_TRUE(eventually([&] { return finished.load(); }));  // the gate outlives its waiter
 }
@@ -260,10 +264,10 @@ TEST_P(EngineTest, LostLeaseStopsTheHandlerAndItsOutcomeIsNotRecorded) {
   std::string id = oq().enqueue("slow");
   ASSERT_TRUE(eventually([&] { return runs.load() == 1; }));
   // Another worker recovers the task (as if this one had died) and claims it.
-  auto& storage = oq().async().queue().storage().storage();
-  ASSERT_EQ(storage.recover_expired(clock_->now() + hours(1)), 1u);
-  auto other = storage.dequeue(clock_->now() + hours(1), hours(2));
-  ASSERT_TRUE(other.has_value());
+  ASSERT_EQ(recover_at(clock_->now() + hours(1)), 1u);
+  auto claimed = oq().storage()->claim(clock_->now() + hours(2), 1, hours(2));
+  ASSERT_EQ(claimed.size(), 1u);
+  const Task* other = &claimed[0];
   ASSERT_TRUE(eventually([&] { return pool.stats().lost == 1; }));
   Task t = *oq().get_task(id);
   EXPECT_EQ(t.status, TaskStatus::RUNNING);

@@ -12,7 +12,8 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
-#include "omniq/omniq.hpp"
+#include "engine/task_queue.hpp"
+#include "omniq/async.hpp"
 #include "support/backends.hpp"
 #include "support/temp_dir.hpp"
 
@@ -42,7 +43,6 @@ inline WorkerOptions fast_options(std::size_t concurrency = 4) {
   o.shutdown_grace = seconds(5);
   o.timeout_grace = milliseconds(200);
   o.maintenance_interval = seconds(60);
-  o.prefetch = 8;
   return o;
 }
 
@@ -74,6 +74,12 @@ class EngineTest : public ::testing::TestWithParam<BackendFactory> {
   }
   TaskResult wait_result(const std::string& id) {
     return *oq_->get_result(id, {.wait = true, .timeout = seconds(20)});
+  }
+  // What another worker's maintenance does at `now`: records the tasks whose
+  // lease ran out as lost. Returns how many.
+  std::size_t recover_at(Timestamp now) {
+    detail::TaskQueue other(oq_->storage(), settings_, std::make_shared<ManualClock>(now));
+    return other.recover_expired();
   }
 
   TempDir dir_;

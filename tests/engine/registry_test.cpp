@@ -1,5 +1,5 @@
-// Registry: typed decoding, encoding, and the generic context form.
-#include "omniq/registry.hpp"
+// Registry: typed decoding, encoding, kwargs, and the generic context form.
+#include "omniq/async.hpp"
 
 #include <gtest/gtest.h>
 
@@ -80,6 +80,37 @@ TEST(Registry, MismatchesAreArgumentErrorsNamingTheProblem) {
     EXPECT_NE(std::string(e.what()).find("argument 2"), std::string::npos) << e.what();
   }
   EXPECT_THROW(call(r, "add", Value::array({1, 2}), Value{{"c", 3}}), ArgumentError);
+}
+
+struct Email {
+  std::string to;
+  std::string subject;
+  int priority = 0;
+};
+void from_json(const Value& v, Email& e) {
+  e.to = v.at("to").get<std::string>();
+  e.subject = v.at("subject").get<std::string>();
+  e.priority = v.value("priority", 0);
+}
+
+TEST(Registry, KwargsDecodeIntoTheOneParameterOfAHandler) {
+  Registry r;
+  r.add("send_email",
+        [](const Email& e) { return e.to + "|" + e.subject + "|" + std::to_string(e.priority); });
+  r.add("send_with_ctx", [](TaskContext& ctx, Email e) { return ctx.id() + ":" + e.to; });
+  Value kwargs{{"to", "ada@example.com"}, {"subject", "hi"}};
+  EXPECT_EQ(call(r, "send_email", Value::array(), kwargs), "ada@example.com|hi|0");
+  EXPECT_EQ(call(r, "send_with_ctx", Value::array(), kwargs), "t1:ada@example.com");
+  // The same handler still takes the struct as one positional argument.
+  EXPECT_EQ(call(r, "send_email", Value::array({kwargs})), "ada@example.com|hi|0");
+  // Missing fields, or kwargs and positional arguments at once, are ArgumentErrors.
+  EXPECT_THROW(call(r, "send_email", Value::array(), Value{{"to", "x"}}), ArgumentError);
+  try {
+    call(r, "send_email", Value::array({kwargs}), kwargs);
+    FAIL();
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("keyword arguments"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Registry, ContextFirstParameterSeesTheTaskAndStillDecodesTheRest) {
