@@ -19,7 +19,7 @@ shift $(($# > 2 ? 2 : $#))
 build=${OMNIQ_FUZZ_BUILD_DIR:-build-fuzz}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(fuzz_decode fuzz_file_record fuzz_settings fuzz_duration fuzz_id)
+  targets=(fuzz_decode fuzz_file_record fuzz_settings fuzz_duration fuzz_id fuzz_cron)
 fi
 
 # -O1 with line tables: quick to build, fast enough to fuzz, readable reports.

@@ -195,6 +195,11 @@ Settings Settings::from_env(const EnvLookup& lookup) {
     if (!n || *n == 0) bad_var(name, value, "a whole number of bytes from 1 to 17179869184");
     s.max_task_bytes = static_cast<std::size_t>(*n);
   });
+  if (s.backend == Backend::sqlite && s.is_postgres_url()) {
+    bad_var("OMNIQ_DB_URL", s.database_url,
+            "a path, sqlite:///path or :memory: for the sqlite backend (a postgresql:// URL "
+            "needs OMNIQ_BACKEND=postgres)");
+  }
   s.validate();
   return s;
 }

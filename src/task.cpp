@@ -147,8 +147,8 @@ void validate_task(const Task& task) {
   const Schedule& s = task.schedule;
   if (s.interval && s.cron) invalid("give interval or cron, not both");
   if (s.timezone && !s.cron) invalid("a time zone is only used with cron");
-  if (s.cron) Cron::parse(*s.cron);
   if (s.timezone) validate_timezone(*s.timezone);
+  if (s.cron) Cron::parse(*s.cron).next(task.created_at, s.timezone.value_or(""));  // fires at all
   if (task.unique_key) {
     if (task.unique_key->empty() || task.unique_key->size() > 256) {
       invalid("unique_key must be 1-256 bytes");

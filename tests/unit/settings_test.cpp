@@ -40,7 +40,7 @@ TEST(Settings, DefaultsWithNoEnvironment) {
   EXPECT_EQ(s.default_timeout, seconds(300));
   EXPECT_EQ(s.result_ttl, hours(24 * 7));
   EXPECT_EQ(s.serializer, "json");
-  EXPECT_EQ(s.log_level, LogLevel::info);
+  EXPECT_FALSE(s.log_level.has_value());  // the logger's own level (INFO) is left alone
   EXPECT_EQ(s.durability, Durability::full);
   EXPECT_EQ(s.sqlite_path(), "./omniq.db");
 }

@@ -152,12 +152,12 @@ struct CustomFailure : std::runtime_error {
 };
 
 TEST(TaskError, FromExceptionRecordsDemangledTypeAndMessage) {
-  CustomFailure ex("disk on fire");
-  TaskError e = TaskError::from_exception(ex, kNow, 2, false);
+  TaskError e =
+      TaskError::from_exception(std::make_exception_ptr(CustomFailure("disk on fire")), kNow, false);
   EXPECT_EQ(e.error_type, "omniq::(anonymous namespace)::CustomFailure");
   EXPECT_EQ(e.message, "disk on fire");
   EXPECT_EQ(e.timestamp, kNow);
-  EXPECT_EQ(e.retry_count, 2);
+  EXPECT_EQ(e.retry_count, 0);
   EXPECT_FALSE(e.is_retryable);
   EXPECT_FALSE(e.traceback.has_value());
 
