@@ -90,6 +90,15 @@ std::string describe_store(const Settings& settings) {
       return "sqlite " + settings.sqlite_path();
     case Backend::file:
       return "file " + settings.base_dir;
+    case Backend::postgres: {
+      // Never print a password: postgresql://user:secret@host -> postgresql://user@host
+      std::string url = settings.database_url;
+      auto scheme = url.find("://");
+      auto at = url.find('@');
+      auto colon = url.find(':', scheme + 3);
+      if (at != std::string::npos && colon < at) url.erase(colon, at - colon);
+      return "postgres " + url;
+    }
     case Backend::memory:
       break;
   }

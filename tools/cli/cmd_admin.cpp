@@ -1,4 +1,6 @@
 // omniq cancel ID | omniq purge [--older-than D] | omniq stats
+// omniq queue pause|resume NAME | omniq queue list
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -47,6 +49,13 @@ void run_purge(const std::optional<std::string>& older_than, const GlobalOptions
   }
 }
 
+Value counts_json(const StatusCounts& counts) {
+  Value out = Value::object();
+  for (TaskStatus st : kAllStatuses)
+    out[std::string(to_string(st))] = counts[static_cast<std::size_t>(st)];
+  return out;
+}
+
 void run_stats(const GlobalOptions& global) {
   Settings settings = global.settings();
   auto queue = open_queue(settings);
@@ -54,19 +63,37 @@ void run_stats(const GlobalOptions& global) {
   std::optional<Duration> age;
   if (s.oldest_pending) age = system_clock()->now() - *s.oldest_pending;
   if (global.json) {
-    Value counts = Value::object();
-    for (TaskStatus st : kAllStatuses) counts[std::string(to_string(st))] = s.count(st);
-    Value out = {{"store", describe_store(settings)}, {"counts", counts}, {"total", s.total()}};
+    Value queues = Value::object();
+    for (const auto& [name, counts] : s.queues) queues[name] = counts_json(counts);
+    Value out = {{"store", describe_store(settings)},
+                 {"counts", counts_json(s.counts)},
+                 {"queues", queues},
+                 {"paused", s.paused},
+                 {"total", s.total()}};
     out["oldest_pending"] = s.oldest_pending ? Value(format_time(*s.oldest_pending)) : Value();
     out["oldest_pending_age_seconds"] = age ? Value(to_seconds(*age)) : Value();
     print_json(std::cout, out);
     return;
   }
-  Table table({"STATUS", "COUNT"});
-  for (TaskStatus st : kAllStatuses) {
-    table.add_row({std::string(to_string(st)), std::to_string(s.count(st))});
+  std::vector<std::string> header{"QUEUE"};
+  for (TaskStatus st : kAllStatuses) header.emplace_back(to_string(st));
+  header.emplace_back("TOTAL");
+  Table table(header);
+  auto row = [&](const std::string& name, const StatusCounts& counts) {
+    std::vector<std::string> cells{name};
+    std::size_t total = 0;
+    for (std::size_t n : counts) {
+      cells.push_back(std::to_string(n));
+      total += n;
+    }
+    cells.push_back(std::to_string(total));
+    table.add_row(cells);
+  };
+  for (const auto& [name, counts] : s.queues) {
+    bool paused = std::find(s.paused.begin(), s.paused.end(), name) != s.paused.end();
+    row(paused ? name + " (paused)" : name, counts);
   }
-  table.add_row({"total", std::to_string(s.total())});
+  row("all", s.counts);
   std::cout << describe_store(settings) << "\n";
   table.print(std::cout, "  ");
   if (age) {
@@ -74,6 +101,40 @@ void run_stats(const GlobalOptions& global) {
               << format_when(s.oldest_pending) << ")\n";
   } else {
     std::cout << "no waiting tasks\n";
+  }
+}
+
+void run_queue(const std::string& action, const std::string& name, const GlobalOptions& global) {
+  Settings settings = global.settings();
+  auto queue = open_queue(settings);
+  if (action == "list") {
+    QueueStats s = queue->oq.stats();
+    if (global.json) {
+      print_json(std::cout, {{"paused", s.paused}});
+    } else if (s.paused.empty()) {
+      std::cout << "no queue is paused\n";
+    } else {
+      for (const std::string& q : s.paused) std::cout << q << " (paused)\n";
+    }
+    return;
+  }
+  if (name.empty()) throw UsageError("omniq queue " + action + " needs the queue's NAME");
+  try {
+    validate_name(name, "queue");
+  } catch (const ValidationError& e) {
+    throw UsageError(e.what());
+  }
+  bool pause = action == "pause";
+  if (pause) {
+    queue->oq.pause_queue(name);
+  } else {
+    queue->oq.resume_queue(name);
+  }
+  if (global.json) {
+    print_json(std::cout, {{"queue", name}, {"paused", pause}});
+  } else {
+    std::cout << "queue " << name
+              << (pause ? " paused: workers claim none of its tasks\n" : " resumed\n");
   }
 }
 
@@ -98,6 +159,17 @@ void add_admin_commands(CLI::App& app, GlobalOptions& global) {
   CLI::App* stats =
       app.add_subcommand("stats", "Count tasks per status; age of the oldest waiting");
   stats->callback([&global] { run_stats(global); });
+
+  auto action = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  CLI::App* queue = app.add_subcommand("queue", "Pause or resume a queue (in every worker)");
+  queue->add_option("ACTION", *action, "pause, resume or list")
+      ->type_name("")
+      ->required()
+      ->check(CLI::IsMember({"pause", "resume", "list"}));
+  queue->add_option("NAME", *name, "the queue")->type_name("");
+  queue->footer("A paused queue keeps its tasks; workers claim none of them until it is resumed.");
+  queue->callback([action, name, &global] { run_queue(*action, *name, global); });
 }
 
 }  // namespace omniq::cli

@@ -1,5 +1,6 @@
 // omniq enqueue NAME [ARGS_JSON] [--kwargs JSON] [--eta ISO | --delay D]
-//                    [--interval D] [--max-retries N] [--timeout D]
+//                    [--interval D | --cron EXPR [--tz ZONE]] [--max-retries N] [--timeout D]
+//                    [--queue Q] [--priority P] [--unique-key K [--unique-for D]]
 #include <iostream>
 #include <memory>
 
@@ -20,6 +21,7 @@ struct EnqueueArgs {
   std::optional<std::string> interval;
   std::optional<std::string> max_retries;
   std::optional<std::string> timeout;
+  std::optional<std::string> cron, tz, queue, priority, unique_key, unique_for;
 };
 
 TaskOptions task_options(const EnqueueArgs& a) {
@@ -40,6 +42,19 @@ TaskOptions task_options(const EnqueueArgs& a) {
     o.interval = parse_duration_arg("--interval", *a.interval);
     if (o.interval->count() <= 0) throw UsageError("--interval must be more than 0, e.g. 1m");
   }
+  if (a.cron && a.interval) throw UsageError("--cron and --interval both repeat a task: give one");
+  if (a.tz && !a.cron) throw UsageError("--tz is the time zone of --cron: give --cron too");
+  o.cron = a.cron;
+  o.timezone = a.tz;
+  if (a.queue) o.queue = *a.queue;
+  if (a.priority) {
+    o.priority = parse_int_arg("--priority", *a.priority, -1000000, 1000000);
+  }
+  if (a.unique_for && !a.unique_key) {
+    throw UsageError("--unique-for is the period of --unique-key: give --unique-key too");
+  }
+  o.unique_key = a.unique_key;
+  if (a.unique_for) o.unique_period = parse_duration_arg("--unique-for", *a.unique_for);
   if (a.max_retries) o.max_retries = parse_int_arg("--max-retries", *a.max_retries, 0, 1000);
   if (a.timeout) {
     o.timeout = parse_duration_arg("--timeout", *a.timeout);
@@ -62,15 +77,19 @@ void run_enqueue(const EnqueueArgs& a, const GlobalOptions& global) {
   TaskOptions options = task_options(a);
   Settings settings = global.settings();
   auto queue = open_queue(settings);
-  std::string id = queue->oq.enqueue(a.name, std::move(args), std::move(options));
+  Enqueued e = queue->oq.submit(a.name, std::move(args), std::move(options));
   if (settings.backend == Backend::memory) {
     std::cerr << "omniq: note: the memory store lives only as long as this process; the task is "
                  "gone when it exits (use --backend sqlite or file to keep it)\n";
   }
   if (global.json) {
-    print_json(std::cout, Value{{"id", id}});
+    print_json(std::cout, Value{{"id", e.id}, {"created", e.created}});
+  } else if (e.created) {
+    std::cout << e.id << "\n";
   } else {
-    std::cout << id << "\n";
+    std::cout << e.id << "\n";
+    std::cerr << "omniq: a task with unique key \"" << *a.unique_key
+              << "\" is already waiting or running: nothing was added; its id is above\n";
   }
 }
 
@@ -90,6 +109,20 @@ void add_enqueue_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--delay", a->delay, "run after this duration, e.g. 10s")->type_name("DURATION");
   cmd->add_option("--interval", a->interval, "run again this long after each success, e.g. 1m")
       ->type_name("DURATION");
+  cmd->add_option("--cron", a->cron,
+                  "run on this schedule, e.g. \"*/5 * * * *\" or @daily (re-armed after each run)")
+      ->type_name("EXPR");
+  cmd->add_option("--tz", a->tz, "time zone of --cron, e.g. Europe/Berlin (default UTC)")
+      ->type_name("ZONE");
+  cmd->add_option("--queue", a->queue, "the queue to put it in (default: default)")
+      ->type_name("NAME");
+  cmd->add_option("--priority", a->priority, "lower runs first (default 0)")->type_name("N");
+  cmd->add_option("--unique-key", a->unique_key,
+                  "add nothing while a task with this key waits or runs; print that task's id")
+      ->type_name("KEY");
+  cmd->add_option("--unique-for", a->unique_for,
+                  "with --unique-key: the key holds for windows of this length, e.g. 1h")
+      ->type_name("DURATION");
   cmd->add_option("--max-retries", a->max_retries,
                   "retries after a failed first attempt (default: OMNIQ_DEFAULT_MAX_RETRIES)")
       ->type_name("N");
@@ -101,7 +134,9 @@ void add_enqueue_command(CLI::App& app, GlobalOptions& global) {
       "  omniq enqueue echo '[\"hello\"]'\n"
       "  omniq enqueue shell '[\"ls\", \"-l\"]' --timeout 30s\n"
       "  omniq enqueue shell '[\"echo $HOME\"]' --kwargs '{\"shell\": true}'\n"
-      "  omniq enqueue sleep '[5]' --delay 10s --max-retries 0");
+      "  omniq enqueue sleep '[5]' --delay 10s --max-retries 0\n"
+      "  omniq enqueue echo '[\"report\"]' --queue reports --priority 5 \\\n"
+      "      --unique-key nightly-report --cron \"0 3 * * *\" --tz Europe/Berlin");
   cmd->callback([a, &global] { run_enqueue(*a, global); });
 }
 

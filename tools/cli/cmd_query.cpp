@@ -26,7 +26,17 @@ void print_task(const Task& t) {
   table.add_row({"created_at", format_when(t.created_at)});
   table.add_row({"updated_at", format_when(t.updated_at)});
   if (t.schedule.eta) table.add_row({"eta", format_when(t.schedule.eta)});
+  if (t.queue != "default") table.add_row({"queue", t.queue});
+  if (t.priority != 0) table.add_row({"priority", std::to_string(t.priority)});
+  if (t.unique_key) table.add_row({"unique_key", *t.unique_key});
   if (t.schedule.interval) table.add_row({"interval", format_age(*t.schedule.interval)});
+  if (t.schedule.cron) {
+    table.add_row({"cron", *t.schedule.cron + " (" + t.schedule.timezone.value_or("UTC") + ")"});
+  }
+  if (t.schedule.repeats() && !is_terminal(t.status) && t.schedule.eta) {
+    table.add_row({"next run", format_when(t.schedule.eta)});
+  }
+  if (t.retry_of) table.add_row({"retry_of", *t.retry_of});
   table.add_row({"timeout", t.timeout ? format_age(*t.timeout) : "none"});
   if (t.last_attempt_at) table.add_row({"last_attempt_at", format_when(t.last_attempt_at)});
   if (t.lease_expires_at) table.add_row({"lease_expires_at", format_when(t.lease_expires_at)});
@@ -104,6 +114,7 @@ void run_result(const ResultArgs& a, const GlobalOptions& global) {
 struct ListArgs {
   std::optional<std::string> status;
   std::optional<std::string> func;
+  std::optional<std::string> queue;
   std::string limit = "100";
 };
 
@@ -111,6 +122,7 @@ void run_list(const ListArgs& a, const GlobalOptions& global) {
   TaskFilter filter;
   if (a.status) filter.status = parse_status_arg(*a.status);
   if (a.func) filter.func_path = *a.func;
+  filter.queue = a.queue;
   filter.limit = static_cast<std::size_t>(parse_int_arg("--limit", a.limit, 1, 1000000));
   auto queue = open_queue(global.settings());
   std::vector<Task> tasks = queue->oq.list_tasks(filter);
@@ -124,11 +136,11 @@ void run_list(const ListArgs& a, const GlobalOptions& global) {
     std::cout << "no tasks" << (a.status ? " with status " + *a.status : std::string()) << "\n";
     return;
   }
-  Table table({"ID", "FUNC", "STATUS", "ATTEMPTS", "CREATED", "ETA", "ARGS"});
+  Table table({"ID", "FUNC", "QUEUE", "STATUS", "ATTEMPTS", "CREATED", "ETA", "ARGS"});
   for (const Task& t : tasks) {
-    table.add_row({t.id, t.func_path, std::string(to_string(t.status)), std::to_string(t.attempts),
-                   format_when(t.created_at), format_when(t.schedule.eta),
-                   compact_json(t.args, 40)});
+    table.add_row({t.id, t.func_path, t.queue, std::string(to_string(t.status)),
+                   std::to_string(t.attempts), format_when(t.created_at),
+                   format_when(t.schedule.eta), compact_json(t.args, 40)});
   }
   table.print(std::cout);
 }
@@ -158,6 +170,7 @@ void add_query_commands(CLI::App& app, GlobalOptions& global) {
                    "only this status: pending, running, success, failed, retrying, cancelled")
       ->type_name("STATUS");
   list->add_option("--func", l->func, "only tasks with this name")->type_name("NAME");
+  list->add_option("--queue", l->queue, "only tasks of this queue")->type_name("NAME");
   list->add_option("--limit", l->limit, "at most this many")->type_name("N")->capture_default_str();
   list->callback([l, &global] { run_list(*l, global); });
 

@@ -1,4 +1,5 @@
-// omniq worker [--concurrency N] [--poll-interval D] [--shutdown-grace D] [--plugin LIB.so ...]
+// omniq worker [--concurrency N | --queue NAME=N ...] [--prefetch N] [--poll-interval D]
+//              [--shutdown-grace D] [--plugin LIB.so ...]
 //
 // Runs tasks until SIGINT or SIGTERM, then stops gracefully: claimed tasks not
 // yet started are given back at once, running ones get --shutdown-grace to
@@ -28,6 +29,8 @@ namespace {
 
 struct WorkerArgs {
   std::string concurrency = "4";
+  std::vector<std::string> queues;
+  std::string prefetch = "0";
   std::string poll_interval = "1s";
   std::string shutdown_grace = "10s";
   std::vector<std::string> plugins;
@@ -66,6 +69,18 @@ class StopSignals {
 WorkerOptions worker_options(const WorkerArgs& a) {
   WorkerOptions o;
   o.concurrency = static_cast<std::size_t>(parse_int_arg("--concurrency", a.concurrency, 1, 1024));
+  for (const std::string& q : a.queues) {
+    auto eq = q.find('=');
+    std::string name = q.substr(0, eq);
+    std::string n = eq == std::string::npos ? a.concurrency : q.substr(eq + 1);
+    try {
+      validate_name(name, "queue");
+    } catch (const ValidationError& e) {
+      throw UsageError(std::string("--queue: ") + e.what());
+    }
+    o.queues[name] = static_cast<std::size_t>(parse_int_arg("--queue " + name, n, 1, 1024));
+  }
+  o.prefetch = static_cast<std::size_t>(parse_int_arg("--prefetch", a.prefetch, 0, 100000));
   o.poll_interval = parse_duration_arg("--poll-interval", a.poll_interval);
   if (o.poll_interval.count() <= 0) throw UsageError("--poll-interval must be more than 0");
   o.shutdown_grace = parse_duration_arg("--shutdown-grace", a.shutdown_grace);
@@ -78,6 +93,14 @@ void print_event(const GlobalOptions& global, const Value& json, const std::stri
   } else {
     std::cout << "omniq worker: " << text << std::endl;
   }
+}
+
+std::string describe_queues(const WorkerOptions& o) {
+  std::string out;
+  for (const auto& [name, n] : o.served()) {
+    out += (out.empty() ? "" : ", ") + name + "=" + std::to_string(n);
+  }
+  return out;
 }
 
 void run_worker(const WorkerArgs& a, const GlobalOptions& global) {
@@ -103,11 +126,10 @@ void run_worker(const WorkerArgs& a, const GlobalOptions& global) {
               {{"event", "started"},
                {"pid", ::getpid()},
                {"store", describe_store(settings)},
-               {"concurrency", options.concurrency},
+               {"queues", options.served()},
                {"tasks", names}},
-              "pid " + std::to_string(::getpid()) + ", " + describe_store(settings) +
-                  ", concurrency " + std::to_string(options.concurrency) + "; tasks: " + list +
-                  ". Stop with Ctrl-C or SIGTERM.");
+              "pid " + std::to_string(::getpid()) + ", " + describe_store(settings) + ", queues " +
+                  describe_queues(options) + "; tasks: " + list + ". Stop with Ctrl-C or SIGTERM.");
 
   int sig = signals.wait();
   signals.exit_on_next();
@@ -121,12 +143,14 @@ void run_worker(const WorkerArgs& a, const GlobalOptions& global) {
               {{"event", "stopped"},
                {"claimed", s.claimed},
                {"succeeded", s.succeeded},
+               {"retried", s.retried},
                {"failed", s.failed},
                {"cancelled", s.cancelled},
                {"lost", s.lost}},
               "stopped: claimed " + std::to_string(s.claimed) + ", succeeded " +
-                  std::to_string(s.succeeded) + ", failed attempts " + std::to_string(s.failed) +
-                  ", cancelled " + std::to_string(s.cancelled));
+                  std::to_string(s.succeeded) + ", retried " + std::to_string(s.retried) +
+                  ", failed " + std::to_string(s.failed) + ", cancelled " +
+                  std::to_string(s.cancelled));
 }
 
 }  // namespace
@@ -135,6 +159,15 @@ void add_worker_command(CLI::App& app, GlobalOptions& global) {
   auto a = std::make_shared<WorkerArgs>();
   CLI::App* cmd = app.add_subcommand("worker", "Run tasks until SIGINT or SIGTERM");
   cmd->add_option("--concurrency,-c", a->concurrency, "tasks run at once, 1-1024")
+      ->type_name("N")
+      ->capture_default_str();
+  cmd->add_option("--queue,-q", a->queues,
+                  "serve this queue with N tasks at once (NAME=N, or NAME for --concurrency); "
+                  "repeatable; default: the queue \"default\"")
+      ->type_name("NAME=N");
+  cmd->add_option("--prefetch", a->prefetch,
+                  "tasks claimed ahead of free slots per queue (default 0: claim only for free "
+                  "slots)")
       ->type_name("N")
       ->capture_default_str();
   cmd->add_option("--poll-interval", a->poll_interval,

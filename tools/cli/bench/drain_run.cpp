@@ -5,21 +5,28 @@
 
 namespace omniq::cli::bench {
 
-DrainRun::DrainRun(OmniQ& oq, Registry registry, WorkerOptions options)
-    : queue_(oq.async().queue()), pool_(oq.worker(std::move(registry), options)) {
-  listener_ = queue_.listen([this](AsyncTaskQueue::Event e, const std::string&) {
-    if (e != AsyncTaskQueue::Event::finished) return;
-    std::size_t n = finished_.fetch_add(1, std::memory_order_acq_rel) + 1;
-    if (n < wanted_.load(std::memory_order_acquire)) return;
-    std::lock_guard lock(mu_);
-    if (!reached_ && n >= wanted_.load(std::memory_order_acquire)) reached_ = SteadyClock::now();
-    cv_.notify_all();
-  });
+namespace {
+
+WorkerOptions counting(WorkerOptions options, DrainRun* run, void (DrainRun::*count)()) {
+  options.on_attempt = [run, count](const AttemptReport&) { (run->*count)(); };
+  return options;
 }
+
+}  // namespace
+
+DrainRun::DrainRun(OmniQ& oq, Registry registry, WorkerOptions options)
+    : pool_(oq.worker(std::move(registry), counting(std::move(options), this, &DrainRun::count))) {}
 
 DrainRun::~DrainRun() {
   stop();
-  queue_.unlisten(listener_);
+}
+
+void DrainRun::count() {
+  std::size_t n = finished_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  if (n < wanted_.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(mu_);
+  if (!reached_ && n >= wanted_.load(std::memory_order_acquire)) reached_ = SteadyClock::now();
+  cv_.notify_all();
 }
 
 void DrainRun::start() {

@@ -1,7 +1,7 @@
 // DrainRun: a WorkerPool on an OmniQ, and a count of the outcomes it records,
 // so a bench phase can time "start the pool, wait until N results are
-// stored". Outcomes are counted through the queue's in-process `finished`
-// event, which fires once the store has durably applied each one.
+// stored". Outcomes are counted through WorkerOptions::on_attempt, which the
+// pool calls once the store has durably applied each one.
 //
 //   DrainRun run(oq, noop_registry(kind), worker_options(o));
 //   run.start();
@@ -42,9 +42,8 @@ class DrainRun {
   WorkerStats stats() const { return pool_.stats(); }
 
  private:
-  AsyncTaskQueue& queue_;
-  WorkerPool pool_;
-  std::size_t listener_ = 0;
+  void count();
+
   std::atomic<std::size_t> finished_{0};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -52,6 +51,7 @@ class DrainRun {
   SteadyClock::time_point started_{};
   std::optional<SteadyClock::time_point> reached_;
   bool stopped_ = false;
+  WorkerPool pool_;  // last: its threads call count() until it is stopped
 };
 
 }  // namespace omniq::cli::bench
