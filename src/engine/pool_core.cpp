@@ -267,17 +267,20 @@ std::shared_ptr<Running> PoolCore::dispatch_locked(std::vector<Task>& tasks, boo
       mine = std::move(r);
     } else {
       sync_work_.push_back(std::move(r));
-      bool may_spawn = threads_ < thread_limit_ && (abandoned_ < opt_.max_abandoned_threads ||
-                                                    threads_ + abandoned_ < thread_limit_);
-      if (idle_threads_ < sync_work_.size() && may_spawn) {
-        ++threads_;
-        std::thread([self = shared_from_this()] { self->thread_main(); }).detach();
-      } else if (!may_spawn && threads_ == 0 && !cap_logged_) {
-        cap_logged_ = true;
-        logger()->error(
-            "worker pool: {} abandoned handler thread(s) still running, the cap "
-            "(max_abandoned_threads); no thread left to run plain handlers",
-            abandoned_);
+      // Threads stuck in abandoned handlers are replaced, up to max_abandoned_threads.
+      bool may_spawn = threads_ < thread_limit_ &&
+                       threads_ + abandoned_ < thread_limit_ + opt_.max_abandoned_threads;
+      if (idle_threads_ < sync_work_.size() && threads_ < thread_limit_) {
+        if (may_spawn) {
+          ++threads_;
+          std::thread([self = shared_from_this()] { self->thread_main(); }).detach();
+        } else if (!cap_logged_) {
+          cap_logged_ = true;
+          logger()->error(
+              "worker pool: {} abandoned handler thread(s) still running, the cap "
+              "(max_abandoned_threads); their slots are not replaced until they return",
+              abandoned_);
+        }
       }
       work_cv_.notify_one();
     }
@@ -316,9 +319,11 @@ std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ou
   std::vector<QueueClaim> claims;
   {
     std::lock_guard lock(mu_);
-    if (r->abandoned) {  // recorded by the monitor; this thread goes away
+    if (r->abandoned) {  // recorded by the monitor: rejoin the pool if it has room, else go
       --abandoned_;
-      ours = false;
+      cap_logged_ = false;
+      ours = threads_ < thread_limit_ && !threads_exit_;
+      if (ours) ++threads_;
       return nullptr;
     }
     h = ended(*r, std::move(value), error);
