@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "omniq/omniq.hpp"
+#include "omniq/async.hpp"
 
 using namespace std::chrono_literals;
 
@@ -32,7 +32,7 @@ asio::awaitable<int> run(omniq::AsyncOmniQ& oq) {
 
   auto executor = co_await asio::this_coro::executor;
   auto pool = oq.worker(std::move(registry), {.concurrency = 4}, executor);
-  pool->start();
+  pool.start();
 
   std::string sum_id = co_await oq.enqueue(add, 2, 3);
   // (g++ 12 cannot keep a braced list alive across co_await: build the arguments first.)
@@ -44,7 +44,7 @@ asio::awaitable<int> run(omniq::AsyncOmniQ& oq) {
   std::cout << "2 + 3 = " << sum->value<int>() << "\n";
   std::cout << "fetched " << page->value<std::string>() << "\n";
 
-  co_await pool->stop();
+  co_await pool.stop();
   co_return sum->value<int>() == 5 && page->value<std::string>() == "<html>example.com</html>" ? 0
                                                                                                : 1;
 }
