@@ -5,6 +5,7 @@
 #include "omniq/error.hpp"
 #include "serializer.hpp"
 #include "storage/memory/memory_storage.hpp"
+#include "storage/postgres/postgres_storage.hpp"
 
 namespace omniq {
 
@@ -44,7 +45,8 @@ std::shared_ptr<Storage> make_storage(const Settings& settings) {
     case Backend::file:    // TODO(core): FileStorage on the new contract
     case Backend::sqlite:  // TODO(core): SQLiteStorage on the new contract
     case Backend::postgres:
-      break;
+      return std::make_shared<PostgresStorage>(
+          PostgresStorage::Options{settings.database_url, settings.durability});
   }
   throw ConfigError("backend " + std::string(to_string(settings.backend)) +
                     " is not built into this omniq");

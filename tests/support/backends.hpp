@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "storage/memory/memory_storage.hpp"
+#include "storage/postgres/postgres_storage.hpp"
 
 namespace omniq::testing {
 
@@ -21,6 +23,23 @@ struct BackendFactory {
   bool persistent = true;
 };
 
+#ifdef OMNIQ_TEST_POSTGRES
+// The PostgreSQL test binary runs the backend-independent suites on
+// PostgreSQL only, against the server its CTest fixture started; each store
+// directory gets a schema of its own, so a reopened store sees its tasks.
+inline std::vector<BackendFactory> all_backends() {
+  return {{"postgres", [](const std::filesystem::path& dir) {
+             const char* url = std::getenv("OMNIQ_TEST_PG_URL");
+             if (url == nullptr) {
+               throw std::runtime_error(
+                   "OMNIQ_TEST_PG_URL is not set: run these tests with ctest -R postgres");
+             }
+             std::string schema = "c_" + std::to_string(std::hash<std::string>{}(dir.string()));
+             return std::make_shared<PostgresStorage>(PostgresStorage::Options{
+                 std::string(url) + "?schema=" + schema, Durability::full});
+           }}};
+}
+#else
 inline std::vector<BackendFactory> all_backends() {
   return {
       {"memory", [](const std::filesystem::path&) { return std::make_shared<MemoryStorage>(); },
@@ -28,6 +47,7 @@ inline std::vector<BackendFactory> all_backends() {
       // TODO(core): file and sqlite come back on the new contract.
   };
 }
+#endif
 
 inline std::vector<BackendFactory> persistent_backends() {
   auto all = all_backends();

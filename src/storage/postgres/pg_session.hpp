@@ -1,0 +1,122 @@
+// Where a PostgresStorage's database is (PgTarget), how each of its
+// connections is set up (open_session), and PgSlot, one connection that is
+// reopened on demand after it broke, with a growing pause between failed
+// attempts. Internal to the PostgreSQL backend.
+//
+// PgTarget is a plain value. PgSlot is thread-safe: use() hands the
+// connection to one caller at a time.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "omniq/settings.hpp"
+#include "pg_connection.hpp"
+
+namespace omniq {
+
+struct PgTarget {
+  std::string conninfo;  // the URL as given, less omniq's own schema parameter
+  std::string schema = "omniq";
+  std::string where;  // "host:port/dbname", for messages
+  Durability durability = Durability::full;
+  Duration timeout = std::chrono::seconds(10);
+
+  // Reads a postgresql:// (or postgres://) URL, or a libpq key=value string,
+  // taking out an optional schema=NAME query parameter. Throws ConfigError
+  // for a schema name that is not [a-z_][a-z0-9_]* of at most 63 characters
+  // (or starts with pg_), and for a URL libpq cannot parse.
+  static PgTarget parse(const std::string& url, Durability durability, Duration timeout);
+
+  // The schema as a quoted SQL identifier, e.g. "omniq" in double quotes.
+  std::string quoted_schema() const { return '"' + schema + '"'; }
+  // When a call starting now must have ended.
+  Deadline deadline() const { return std::chrono::steady_clock::now() + timeout; }
+};
+
+// Connects and sets the session up for omniq: search_path = the schema,
+// TimeZone UTC, DateStyle ISO, statement_timeout = the target's timeout,
+// synchronous_commit on for Durability::full and off otherwise, notices
+// below WARNING left unsent. Throws PgError when it cannot.
+std::unique_ptr<PgConnection> open_session(const PgTarget& target, Deadline deadline);
+
+// Rolls back the open transaction, if the connection still works; never throws.
+void rollback(PgConnection& conn, Deadline deadline) noexcept;
+
+class PgSlot {
+ public:
+  explicit PgSlot(PgTarget target) : target_(std::move(target)) {}
+
+  // The connection, held by one caller until the Use is destroyed.
+  class Use {
+   public:
+    explicit Use(PgSlot& slot) : slot_(&slot) {}
+    Use(Use&& other) noexcept : slot_(std::exchange(other.slot_, nullptr)) {}
+    Use& operator=(Use&&) = delete;
+    ~Use() {
+      if (slot_ != nullptr) slot_->release();
+    }
+    PgConnection& operator*() const { return *slot_->conn_; }
+    PgConnection* operator->() const { return slot_->conn_.get(); }
+
+   private:
+    PgSlot* slot_;
+  };
+
+  // Returns the connection once no other caller holds it, (re)connecting
+  // when it is closed or broken; a reconnection waits out the pause after
+  // the last failed one. Throws StorageError when the store is closed or
+  // the deadline would pass first, PgError (unreachable) when the
+  // connection cannot be made.
+  Use use(Deadline deadline);
+  // Waits for the caller holding the connection, if any, then closes it;
+  // use() throws from then on.
+  void close();
+
+ private:
+  void release();
+  void reconnect(Deadline deadline);
+
+  PgTarget target_;
+  std::mutex mu_;  // guards busy_ and closed_
+  std::condition_variable free_;
+  bool busy_ = false;
+  bool closed_ = false;
+  // Used only by the caller holding the slot:
+  std::unique_ptr<PgConnection> conn_;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds pause_{0};
+  std::string last_error_;
+};
+
+// The pause before the next attempt to connect after a failed one: 100 ms,
+// doubling up to 2 s.
+std::chrono::milliseconds next_pause(std::chrono::milliseconds last);
+
+// Runs body() between BEGIN and COMMIT and returns what it returns; rolls
+// back when anything throws. A transient failure (serialization failure,
+// deadlock) runs the whole transaction again, up to three times.
+template <class F>
+auto in_transaction(PgConnection& conn, Deadline deadline, F&& body) -> decltype(body()) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    conn.exec_script("BEGIN", deadline);
+    try {
+      auto result = body();
+      conn.exec_script("COMMIT", deadline);
+      return result;
+    } catch (const PgError& e) {
+      rollback(conn, deadline);
+      if (!e.transient() || attempt == kAttempts) throw;
+    } catch (...) {
+      rollback(conn, deadline);
+      throw;
+    }
+  }
+}
+
+}  // namespace omniq
