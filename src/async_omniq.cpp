@@ -112,6 +112,8 @@ asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id
   auto read = [q, id] { return q->get_result(id); };
   auto result = co_await on_storage(q, read);
   if (result || !options.wait) co_return result;
+  auto exists = [q, id] { return q->get_task(id).has_value(); };
+  if (!co_await on_storage(q, exists)) throw NotFoundError("no task with id " + id + " to wait for");
 
   auto deadline = options.timeout ? clock::now() + *options.timeout : clock::time_point::max();
   auto ex = co_await asio::this_coro::executor;

@@ -7,7 +7,7 @@
 
 namespace omniq::log_events {
 
-void enqueued(const Task& t);
+void enqueued(std::string_view id, std::string_view func_path);
 void started(const Task& t);
 void succeeded(const Task& t);
 void retrying(const Task& t, const TaskError& e, Timestamp eta);

@@ -75,8 +75,8 @@ void set_log_sinks(std::vector<std::shared_ptr<spdlog::sinks::sink>> sinks) {
 namespace log_events {
 
 // Each event names the task and its handler, never its arguments or result.
-void enqueued(const Task& t) {
-  logger()->debug("enqueued task {} ({})", t.id, t.func_path);
+void enqueued(std::string_view id, std::string_view func_path) {
+  logger()->debug("enqueued task {} ({})", id, func_path);
 }
 void started(const Task& t) {
   logger()->debug("started task {} ({}) attempt {}", t.id, t.func_path, t.attempts);
@@ -89,8 +89,9 @@ void retrying(const Task& t, const TaskError& e, Timestamp eta) {
                  t.attempts, e.error_type, format_time(eta));
 }
 void failed(const Task& t, const TaskError& e) {
-  logger()->warn("task {} ({}) failed after {} attempt(s): {}: {}", t.id, t.func_path, t.attempts,
-                 e.error_type, e.message);
+  // The message may quote the arguments: it is in the stored TaskError, not the log.
+  logger()->warn("task {} ({}) failed after {} attempt(s): {}", t.id, t.func_path, t.attempts,
+                 e.error_type);
 }
 void cancelled(std::string_view id) {
   logger()->info("task {} cancelled", id);

@@ -57,6 +57,7 @@ std::optional<TaskResult> OmniQ::get_result(const std::string& id, ResultOptions
   using clock = std::chrono::steady_clock;
   auto result = queue_->get_result(id);
   if (result || !options.wait) return result;
+  if (!queue_->get_task(id)) throw NotFoundError("no task with id " + id + " to wait for");
   auto deadline = options.timeout ? clock::now() + *options.timeout : clock::time_point::max();
   // A worker in this process finishing the task wakes us at once.
   struct Wake {

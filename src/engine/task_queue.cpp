@@ -109,7 +109,7 @@ std::vector<Enqueued> TaskQueue::enqueue(std::vector<Task> tasks) {
   b.enqueue = tasks;
   auto enqueued = committer_.submit_wait(std::move(b)).enqueued;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (enqueued[i].created) log_events::enqueued(tasks[i]);
+    if (enqueued[i].created) log_events::enqueued(tasks[i].id, tasks[i].func_path);
   }
   if (!enqueued.empty()) notify(Event::enqueued, enqueued.front().id);
   return enqueued;
@@ -122,9 +122,14 @@ void TaskQueue::enqueue(std::vector<Task> tasks, Callback<std::vector<Enqueued>>
     done(std::current_exception(), {});
     return;
   }
+  std::vector<std::string> names;
+  for (const Task& t : tasks) names.push_back(t.func_path);
   WriteBatch b;
   b.enqueue = std::move(tasks);
-  committer_.submit(std::move(b), [this, done](std::exception_ptr e, WriteResult r) {
+  committer_.submit(std::move(b), [this, done, names](std::exception_ptr e, WriteResult r) {
+    for (std::size_t i = 0; !e && i < r.enqueued.size(); ++i) {
+      if (r.enqueued[i].created) log_events::enqueued(r.enqueued[i].id, names[i]);
+    }
     if (!e && !r.enqueued.empty()) notify(Event::enqueued, r.enqueued.front().id);
     done(e, std::move(r.enqueued));
   });
@@ -160,7 +165,7 @@ std::vector<Outcome> TaskQueue::settle(RecordState& state, const WriteResult& r)
       } else if (r.applied[i] == Applied::cancel_requested) {
         Task t = state.claimed[i];
         t.cancel_requested = true;
-        state.outcomes[i] = decide(t, {}, clock_->now(), settings_, 1.0);
+        state.outcomes[i] = decide(t, {state.what[i]}, clock_->now(), settings_, 1.0);
         state.retried.push_back(i);
         again.push_back(state.outcomes[i]);
       }

@@ -237,6 +237,7 @@ TEST_P(EngineTest, StopPastTheGraceLeavesTheTaskToItsExpiringLease) {
 
 TEST_P(EngineTest, GetResultWaitsAndTimesOut) {
   EXPECT_FALSE(oq().get_result("never-enqueued").has_value());
+  EXPECT_THROW(oq().get_result("never-enqueued", {.wait = true}), NotFoundError);
   std::string id = oq().enqueue("job");
   EXPECT_FALSE(oq().get_result(id).has_value());
   EXPECT_THROW(oq().get_result(id, {.wait = true, .timeout = milliseconds(30)}), TimeoutError);

@@ -51,7 +51,7 @@ TEST(Logging, LevelFiltersLifecycleEvents) {
   set_log_level(LogLevel::warning);
   EXPECT_EQ(log_level(), LogLevel::warning);
   Task t = secret_task();
-  log_events::enqueued(t);
+  log_events::enqueued(t.id, t.func_path);
   log_events::started(t);
   TaskError e{"E", "m", Timestamp{}, std::nullopt, 0, true};
   log_events::retrying(t, e, Timestamp{});
@@ -67,7 +67,7 @@ TEST(Logging, LifecycleEventsNameTheTaskButNeverItsArguments) {
   set_log_level(LogLevel::debug);
   Task t = secret_task();
   TaskError e{"ValueError", "card declined", Timestamp{}, std::nullopt, 0, true};
-  log_events::enqueued(t);
+  log_events::enqueued(t.id, t.func_path);
   log_events::started(t);
   log_events::succeeded(t);
   log_events::retrying(t, e, Timestamp{});

@@ -11,7 +11,9 @@ Settings GlobalOptions::settings() const {
   Settings s = Settings::from_env();
   if (backend) {
     auto b = parse_backend(*backend);
-    if (!b) throw UsageError("--backend \"" + *backend + "\": expected sqlite, file or memory");
+    if (!b) {
+      throw UsageError("--backend \"" + *backend + "\": expected sqlite, file, memory or postgres");
+    }
     s.backend = *b;
   }
   if (db) s.database_url = *db;
@@ -35,8 +37,9 @@ int main(int argc, char** argv) {
       "Exit codes: 0 success, 1 failure at run time, 2 bad usage.");
   GlobalOptions global;
   app.add_option("--backend", global.backend,
-                 "sqlite, file or memory (default: OMNIQ_BACKEND or sqlite)");
-  app.add_option("--db", global.db, "SQLite database path (default: OMNIQ_DB_URL or ./omniq.db)");
+                 "sqlite, file, memory or postgres (default: OMNIQ_BACKEND or sqlite)");
+  app.add_option("--db", global.db,
+                 "SQLite database path or postgresql:// URL (default: OMNIQ_DB_URL or ./omniq.db)");
   app.add_option("--base-dir", global.base_dir, "file store directory (default: OMNIQ_BASE_DIR)");
   app.add_flag("--json", global.json, "print machine-readable JSON");
   add_enqueue_command(app, global);
