@@ -22,6 +22,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "plugins.hpp"
+#include "worker_metrics.hpp"
 
 namespace omniq::cli {
 
@@ -34,6 +35,7 @@ struct WorkerArgs {
   std::string poll_interval = "1s";
   std::string shutdown_grace = "10s";
   std::vector<std::string> plugins;
+  std::optional<std::string> metrics;
 };
 
 // SIGINT and SIGTERM, blocked in this thread and every thread it starts.
@@ -106,6 +108,8 @@ std::string describe_queues(const WorkerOptions& o) {
 void run_worker(const WorkerArgs& a, const GlobalOptions& global) {
   static StopSignals signals;  // first, before any thread exists; lives past detached waiters
   WorkerOptions options = worker_options(a);
+  std::unique_ptr<WorkerMetricsEndpoint> metrics;  // before the pool: outlives it
+  if (a.metrics) metrics = start_worker_metrics(*a.metrics, options);  // sets on_attempt
   Settings settings = global.settings();
 
   Registry registry;
@@ -178,6 +182,9 @@ void add_worker_command(CLI::App& app, GlobalOptions& global) {
                   "on SIGINT/SIGTERM, how long running tasks may finish before being stopped")
       ->type_name("DURATION")
       ->capture_default_str();
+  cmd->add_option("--metrics", a->metrics,
+                  "serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9100")
+      ->type_name("HOST:PORT");
   cmd->add_option("--plugin", a->plugins,
                   "shared library exporting extern \"C\" void omniq_register(omniq::Registry&); "
                   "repeatable")

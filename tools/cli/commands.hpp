@@ -47,5 +47,7 @@ void add_query_commands(CLI::App& app, GlobalOptions& global);
 void add_admin_commands(CLI::App& app, GlobalOptions& global);
 void add_demo_command(CLI::App& app, GlobalOptions& global);
 void add_bench_command(CLI::App& app, GlobalOptions& global);
+// omniq serve: dashboard, JSON API and /metrics (docs/web.md).
+void add_serve_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace omniq::cli

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add_query_commands(app, global);
   add_demo_command(app, global);
   add_bench_command(app, global);
+  add_serve_command(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
