@@ -7,43 +7,58 @@
 // and is skipped with a log line by list_tasks.
 #pragma once
 
-#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "omniq/storage.hpp"
+#include "sqlite_codec.hpp"
 #include "sqlite_db.hpp"
 #include "sqlite_statement.hpp"
 
 namespace omniq {
 
+// The first waiting task of one priority group of a queue.
+struct GroupHead {
+  std::int64_t priority = 0;
+  std::string eta;
+};
+// The head of `queue`'s next priority group after `after` (none when the queue
+// is paused or has no more), run on `next_group`, prepared from sql::kNextGroup.
+std::optional<GroupHead> next_group(SqliteStatement& next_group, const std::string& queue,
+                                    std::int64_t after);
+
 class SqliteReader {
  public:
-  explicit SqliteReader(SqliteDb& db);
+  explicit SqliteReader(SqliteDb& db) : db_(db) {}
 
   std::optional<Task> get_task(const std::string& id);
   std::optional<TaskResult> get_result(const std::string& id);
   std::vector<Task> list_tasks(const TaskFilter& filter);
   QueueStats stats();
-  // The earliest due time among waiting tasks (a task the original stored
-  // without eta is due from its created_at).
   std::optional<Timestamp> next_eta();
-  // True when some waiting task is due at `now`: one probe of the due index,
-  // so an idle worker's poll takes no write lock.
-  bool anything_due(Timestamp now);
-  // True when some RUNNING task's lease ran out before `now`.
-  bool anything_expired(Timestamp now);
+  // True when a claim from `queue` at `now` could find a task: one indexed
+  // probe per priority group, so an idle worker's poll takes no write lock.
+  // Rows with an eta the claim must rewrite first count as due.
+  bool anything_due(const std::string& queue, Timestamp now);
+
+  // The RUNNING tasks whose lease ran out before `now`, oldest lease first,
+  // and the rows among them omniq cannot read (for the writer to fail).
+  struct Expired {
+    std::vector<Task> tasks;
+    std::vector<CorruptRow> corrupt;
+  };
+  Expired expired(Timestamp now, std::size_t limit);
+
+  std::vector<std::size_t> finished_per_minute(Timestamp since, Timestamp until);
+  std::vector<WorkerInfo> workers(Timestamp since);
 
  private:
   // Parses a stored instant; logs and returns nullopt for one omniq cannot read.
   std::optional<Timestamp> stored_time(const std::string& text, const char* what) const;
 
   SqliteDb& db_;
-  SqliteStatement task_by_id_, result_by_id_;
-  std::array<std::array<SqliteStatement, 2>, 2> list_;
-  SqliteStatement count_by_status_, oldest_waiting_, due_probe_, first_eta_, first_set_eta_,
-      null_eta_created_, expired_probe_, begin_, commit_, rollback_;
 };
 
 }  // namespace omniq

@@ -29,6 +29,11 @@ const std::vector<AddedColumn> kTaskAdded = {
     {"error", "error TEXT"},
     {"lease_expires_at", "lease_expires_at TEXT DEFAULT NULL"},
     {"cancel_requested", "cancel_requested INTEGER NOT NULL DEFAULT 0"},
+    {"queue", "queue TEXT NOT NULL DEFAULT 'default'"},
+    {"priority", "priority INTEGER NOT NULL DEFAULT 0"},
+    {"unique_key", "unique_key TEXT DEFAULT NULL"},
+    {"unique_statuses", "unique_statuses INTEGER NOT NULL DEFAULT 0"},
+    {"retry_of", "retry_of TEXT DEFAULT NULL"},
 };
 const std::vector<AddedColumn> kResultAdded = {
     {"last_attempt_at", "last_attempt_at TEXT"},
@@ -105,7 +110,7 @@ void create_or_upgrade(SqliteDb& db) {
       db.exec(sql::kCreateResults);
     }
   }
-  db.exec(sql::kCreateIndexes);
+  db.exec(sql::kCreateOwn);
   // A status index serves stats, list_tasks and purge; the original's tables
   // may have one already.
   std::int64_t status_indexes = db.query_int(
@@ -120,19 +125,9 @@ void create_or_upgrade(SqliteDb& db) {
 }  // namespace
 
 void ensure_sqlite_schema(SqliteDb& db) {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    create_or_upgrade(db);
-    db.exec("COMMIT");
-  } catch (...) {
-    if (db.in_transaction()) {
-      try {
-        db.exec("ROLLBACK");
-      } catch (const StorageError&) {  // the first error is the one to report
-      }
-    }
-    throw;
-  }
+  SqliteTransaction txn(db);
+  create_or_upgrade(db);
+  txn.commit();
 }
 
 }  // namespace omniq

@@ -1,11 +1,10 @@
 // SqliteWriter: the SQLite store's writes, expressed in SQL on the write
-// connection with the same rules storage_rules.hpp gives the other stores.
-// Internal to the library.
+// connection with the rules of storage_rules.hpp (outcome_applies decides
+// about outcomes here exactly as in the other stores). Internal to the library.
 //
-// Every method REQUIRES an open write transaction (SqliteWriteQueue::run
-// provides one) and is called by one thread at a time. A row omniq cannot read
-// met by a claim or a lease recovery is marked FAILED with a "CorruptTask"
-// error and result, and logged; the other tasks go on.
+// Every method REQUIRES an open write transaction and is called by one thread
+// at a time. A row omniq cannot read met by a claim is marked FAILED with a
+// "CorruptTask" error and result, and logged; the other tasks go on.
 #pragma once
 
 #include <cstdint>
@@ -21,67 +20,38 @@
 
 namespace omniq {
 
-// An Outcome as the values kFinish and kUpsertResult bind.
-struct EncodedOutcome {
-  std::string task_id;
-  int attempt = 0;
-  std::string status;
-  std::string at;
-  std::optional<std::string> next_eta;  // set for PENDING and RETRYING only
-  std::optional<std::string> error;
-  std::optional<EncodedResult> result;
-};
-
-// REQUIRES: check_outcome(o) passed.
-EncodedOutcome encode_outcome(const Outcome& o);
-
 class SqliteWriter {
  public:
-  explicit SqliteWriter(SqliteDb& db);
+  explicit SqliteWriter(SqliteDb& db) : db_(db) {}
 
-  // Inserts the rows. Throws ValidationError when an id exists already.
-  void insert(std::span<const EncodedTask> rows);
-  // Claims up to n due tasks, in claim order (eta, then enqueue order).
-  std::vector<Task> claim(Timestamp now, std::size_t n, Duration lease);
-  // See Storage::mark_running.
-  Task mark_running(const std::string& id, Timestamp now, Duration lease);
-  // Applies each outcome whose claim is current; returns which were applied.
-  std::vector<bool> finish(std::span<const EncodedOutcome> outcomes);
-  void reschedule(const std::string& id, Timestamp eta);
+  // Inserts the task, unless a live task holds its unique key (then names
+  // that one). Throws ValidationError when a task with its id exists.
+  Enqueued insert(const Task& t);
+  // REQUIRES: check_outcome(o) passed.
+  Applied apply(const Outcome& o);
+  // Rewrites the etas of waiting rows that are not in format_time's form (the
+  // original's NULL, naive or offset etas), so the claim's text order is the
+  // instants' order. Rows whose eta cannot be read are failed.
+  void normalize_etas(Timestamp now);
+  // Claims up to c.n due tasks of c.queue in claim order. REQUIRES: normalize_etas ran.
+  std::vector<Task> claim(const QueueClaim& c, Timestamp now, Duration lease);
   CancelResult cancel(const std::string& id, Timestamp now);
-  // Returns the claims that must stop.
-  std::vector<Claim> renew(std::span<const Claim> claims, Timestamp until);
-  void release(std::span<const Claim> claims, Timestamp now);
+  std::vector<Applied> renew(std::span<const Claim> claims, Timestamp until);
   // Returns the number of results deleted.
   std::size_t purge(Timestamp older_than);
-  // Returns the number of RUNNING tasks given back or failed.
-  std::size_t recover(Timestamp now);
+  void set_paused(const std::string& queue, bool paused);
+  void record_worker(const WorkerInfo& w);
+  // Marks a row FAILED with a CorruptTask error and result (unless it finished
+  // meanwhile), and logs it.
+  void fail_corrupt(const CorruptRow& row, Timestamp now);
 
  private:
-  struct CorruptRow {
-    std::int64_t rowid = 0;
-    std::optional<std::string> id;
-    std::int64_t attempts = 0;
-    std::string reason;
-  };
-  static CorruptRow corrupt_row(const SqliteStatement& row, const std::string& reason);
-
-  // Gives waiting rows the original left without an eta their created_at, so
-  // the indexed claim sees them in the right place.
-  void normalize_null_etas(Timestamp now);
-  void fail_corrupt(const CorruptRow& row, Timestamp now);
-  void upsert(const EncodedResult& r);
-  // The status of task `id`. Throws NotFoundError, or SerializationError for
-  // a status omniq does not know.
-  TaskStatus status_of(const std::string& id);
-  // The task `id`, read for an operation on it; a row that cannot be read is
-  // a SerializationError naming the id.
-  Task read_named(const SqliteStatement& row, const std::string& id) const;
+  // Claims up to n due tasks of one priority group, appending them in claim order.
+  void claim_group(const QueueClaim& c, std::int64_t priority, Timestamp now, Duration lease,
+                   std::vector<Task>& out);
+  void upsert(const TaskResult& r);
 
   SqliteDb& db_;
-  SqliteStatement insert_, claim_, null_etas_, set_eta_, fail_corrupt_, by_id_, claim_by_id_,
-      finish_, upsert_result_, reschedule_, request_cancel_, cancel_, renew_, release_, expired_,
-      recover_, purge_results_, purge_tasks_;
 };
 
 }  // namespace omniq
