@@ -65,7 +65,7 @@ class SqliteQueryPlan : public ::testing::Test {
     expect_served_by(sql::kLeaseless, "omniq_tasks_lease (lease_expires_at=?)");
     expect_served_by(sql::kUniqueHolder, "omniq_tasks_unique (unique_key=?)");
     // Per-task statements go through the primary key or the rowid.
-    for (const std::string& q : {sql::kTaskById, sql::kRenew, sql::kIdExists}) {
+    for (const std::string& q : {sql::kTaskById, sql::kRenew}) {
       EXPECT_NE(plan_of(*db_, q).find("sqlite_autoindex_tasks_1 (id=?)"), std::string::npos) << q;
     }
     for (const std::string& q :

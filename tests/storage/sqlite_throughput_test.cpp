@@ -60,7 +60,7 @@ TEST_F(SqliteThroughput, DISABLED_SingleEnqueues) {
 }
 
 TEST_F(SqliteThroughput, DISABLED_SingleEnqueuesFromEightThreads) {
-  measure("10,000 single enqueue calls, 8 threads (group commit)", [&] {
+  measure("10,000 single enqueue calls, 8 threads (a commit each)", [&] {
     std::vector<std::thread> threads;
     for (int w = 0; w < 8; ++w) {
       threads.emplace_back([&, w] {

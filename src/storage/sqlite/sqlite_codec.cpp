@@ -196,7 +196,8 @@ TaskResult read_result(const SqliteStatement& s) {
 }
 
 CorruptRow corrupt_row(const SqliteStatement& s, std::string reason) {
-  CorruptRow row{s.integer(sql::kRowid), s.opt_text(sql::kId), 0, std::move(reason)};
+  CorruptRow row{s.integer(sql::kRowid), std::nullopt, 0, std::move(reason)};
+  if (!s.is_null(sql::kId)) row.id = s.text(sql::kId);
   if (s.type(sql::kAttempts) == ColumnType::integer) {
     row.attempts =
         static_cast<int>(std::clamp<std::int64_t>(s.integer(sql::kAttempts), 0, 1'000'000'000));

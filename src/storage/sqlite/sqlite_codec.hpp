@@ -34,14 +34,15 @@ void bind_result(SqliteStatement& s, const TaskResult& r);
 // quoting argument or result values). A RUNNING row without a lease reads as
 // leased for kOriginalClaimLease from its last attempt.
 Task read_task(const SqliteStatement& s);
-// read_task or read_claim of the row of task `id`, whose SerializationError
-// then names the task and the database.
+// read(row), whose SerializationError then names `what` (e.g. "task <id>")
+// and the database.
 template <class Read>
-auto read_named(const SqliteDb& db, const SqliteStatement& row, const std::string& id, Read read) {
+auto read_named(const SqliteDb& db, const SqliteStatement& row, const std::string& what,
+                Read read) {
   try {
     return read(row);
   } catch (const SerializationError& e) {
-    throw SerializationError("task " + id + " in SQLite database \"" + db.path() +
+    throw SerializationError(what + " in SQLite database \"" + db.path() +
                              "\" cannot be read: " + e.what());
   }
 }

@@ -38,16 +38,6 @@ inline const std::string kOddEta =
 inline const std::string kClaimIndex = "tasks INDEXED BY omniq_tasks_claim";
 inline const std::string kOddEtaIndex = "tasks INDEXED BY omniq_tasks_odd_eta";
 inline const std::string kLeaseIndex = "tasks INDEXED BY omniq_tasks_lease";
-// Unix milliseconds of a stored instant, whatever ISO-8601 form it has.
-inline const std::string kMillis =
-    "CAST(round((julianday(finished_at) - 2440587.5) * 86400000.0) AS INTEGER)";
-
-// Sets schedule.eta in the schedule JSON, keeping its other keys; a schedule
-// that is not valid JSON is left alone (the row is reported when it is read).
-inline std::string schedule_with_eta(const std::string& param) {
-  return "CASE WHEN json_valid(schedule) THEN json_set(schedule, '$.eta', " + param +
-         ") ELSE schedule END";
-}
 
 // The columns of kTaskColumns.
 enum TaskColumn {
@@ -86,8 +76,9 @@ enum ResultColumn {
   kRErrorDetail,
 };
 
-// Tables as the original library defines them, plus omniq's columns, each
-// with a default so the original's INSERTs keep working.
+// The original library's tables, as far as every version of it has them;
+// ensure_sqlite_schema adds the other columns (all with defaults, so the
+// original's INSERTs keep working).
 inline const char* const kCreateTasks = R"(CREATE TABLE tasks (
   id TEXT PRIMARY KEY,
   func_path TEXT NOT NULL,
@@ -100,16 +91,7 @@ inline const char* const kCreateTasks = R"(CREATE TABLE tasks (
   timeout INTEGER,
   attempts INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  last_attempt_at TEXT,
-  error TEXT,
-  lease_expires_at TEXT DEFAULT NULL,
-  cancel_requested INTEGER NOT NULL DEFAULT 0,
-  queue TEXT NOT NULL DEFAULT 'default',
-  priority INTEGER NOT NULL DEFAULT 0,
-  unique_key TEXT DEFAULT NULL,
-  unique_statuses INTEGER NOT NULL DEFAULT 0,
-  retry_of TEXT DEFAULT NULL
+  updated_at TEXT NOT NULL
 ))";
 
 inline const char* const kCreateResults = R"(CREATE TABLE results (
@@ -119,8 +101,6 @@ inline const char* const kCreateResults = R"(CREATE TABLE results (
   error TEXT,
   finished_at TEXT NOT NULL,
   attempts INTEGER NOT NULL,
-  last_attempt_at TEXT,
-  error_detail TEXT DEFAULT NULL,
   FOREIGN KEY (task_id) REFERENCES tasks (id) ON DELETE CASCADE
 ))";
 
@@ -142,13 +122,11 @@ inline const std::string kCreateOwn =
     "CREATE TABLE IF NOT EXISTS omniq_workers (id TEXT PRIMARY KEY, host TEXT NOT NULL, pid "
     "INTEGER NOT NULL, queues TEXT NOT NULL, started_at TEXT NOT NULL, seen_at TEXT NOT NULL);\n";
 
-// The task columns every task read selects, in TaskColumn order.
+// What every task and result read selects, in TaskColumn and ResultColumn order.
 inline const std::string kTaskColumns =
     "id, func_path, args, kwargs, status, schedule, eta, max_retries, timeout, attempts, "
     "created_at, updated_at, last_attempt_at, error, lease_expires_at, cancel_requested, queue, "
     "priority, unique_key, unique_statuses, retry_of, rowid";
-
-// The result columns, in ResultColumn order.
 inline const std::string kResultColumns =
     "task_id, status, result, error, finished_at, attempts, last_attempt_at, error_detail";
 
@@ -165,8 +143,6 @@ inline const std::string kInsertTask =
 // ?1 key: the id of the task holding it.
 inline const std::string kUniqueHolder =
     "SELECT id FROM tasks INDEXED BY omniq_tasks_unique WHERE unique_key = ?1 AND " + kHoldsKey;
-
-inline const std::string kIdExists = "SELECT 1 FROM tasks WHERE id = ?1";
 
 // The waiting rows whose eta is not in format_time's form.
 inline const std::string kOddEtas =
@@ -187,18 +163,18 @@ inline const std::string kFailCorrupt =
     "UPDATE tasks SET status = 'FAILED', updated_at = ?2, error = ?3, lease_expires_at = NULL "
     "WHERE rowid = ?1 AND status IN ('PENDING', 'RUNNING', 'RETRYING')";
 
-// ?1 rowid, ?2 status, ?3 at, ?4 next eta (waiting outcomes only), ?5 error.
+// ?1 rowid, ?2 status, ?3 at, ?4 next eta (waiting outcomes only; also
+// written into the schedule JSON, unless that is unreadable), ?5 error.
 inline const std::string kApplyOutcome =
     "UPDATE tasks SET status = ?2, updated_at = ?3, lease_expires_at = NULL, eta = coalesce(?4, "
-    "eta), schedule = CASE WHEN ?4 IS NULL THEN schedule ELSE " +
-    schedule_with_eta("?4") + " END, error = ?5 WHERE rowid = ?1";
+    "eta), schedule = CASE WHEN ?4 IS NULL OR NOT json_valid(schedule) THEN schedule ELSE "
+    "json_set(schedule, '$.eta', ?4) END, error = ?5 WHERE rowid = ?1";
 
 // ?1..?8 in ResultColumn order.
 inline const std::string kUpsertResult = "INSERT OR REPLACE INTO results (" + kResultColumns +
                                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 inline const std::string kRequestCancel = "UPDATE tasks SET cancel_requested = 1 WHERE rowid = ?1";
-
 inline const std::string kCancel =
     "UPDATE tasks SET status = 'CANCELLED', updated_at = ?2, lease_expires_at = NULL WHERE "
     "rowid = ?1";
@@ -209,7 +185,6 @@ inline const std::string kRenew =
     "attempts = ?2 RETURNING cancel_requested";
 
 inline const std::string kPurgeResults = "DELETE FROM results WHERE finished_at < ?1";
-
 inline const std::string kPurgeTasks =
     "DELETE FROM tasks WHERE status IN ('SUCCESS', 'FAILED', 'CANCELLED') AND updated_at < ?1 "
     "AND NOT EXISTS (SELECT 1 FROM results WHERE results.task_id = tasks.id)";
@@ -221,12 +196,10 @@ inline const std::string kSetPaused =
 inline const std::string kRecordWorker =
     "INSERT OR REPLACE INTO omniq_workers (id, host, pid, queues, started_at, seen_at) VALUES "
     "(?1, ?2, ?3, ?4, ?5, ?6)";
-
 inline const std::string kForgetWorkers = "DELETE FROM omniq_workers WHERE seen_at < ?1";
 
 // Reads (either connection).
 inline const std::string kTaskById = "SELECT " + kTaskColumns + " FROM tasks WHERE id = ?1";
-
 inline const std::string kResultById =
     "SELECT " + kResultColumns + " FROM results WHERE task_id = ?1";
 
@@ -235,17 +208,14 @@ inline const std::string kResultById =
 // when the queue is paused.
 inline const std::string kNextGroup =
     "SELECT priority, eta FROM " + kClaimIndex + " WHERE " + kWaiting + " AND NOT " + kOddEta +
-    " AND queue = ?1 AND priority > ?2 AND NOT EXISTS (SELECT 1 FROM "
-    "omniq_queues WHERE name = ?1 AND paused) ORDER BY priority, eta "
-    "LIMIT 1";
+    " AND queue = ?1 AND priority > ?2 AND NOT EXISTS (SELECT 1 FROM omniq_queues WHERE name = "
+    "?1 AND paused) ORDER BY priority, eta LIMIT 1";
 
 // ?1 queue, ?2 priority: (queue, priority, eta) of the first waiting task of
 // the next (queue, priority) group after (?1, ?2), odd etas left out.
 inline const std::string kNextAnyGroup =
     "SELECT queue, priority, eta FROM " + kClaimIndex + " WHERE " + kWaiting + " AND NOT " +
-    kOddEta +
-    " AND (queue, priority) > (?1, ?2) ORDER BY queue, priority, "
-    "eta LIMIT 1";
+    kOddEta + " AND (queue, priority) > (?1, ?2) ORDER BY queue, priority, eta LIMIT 1";
 
 // A row when kOddEtas would list one.
 inline const std::string kAnyOddEta =
@@ -253,25 +223,24 @@ inline const std::string kAnyOddEta =
 
 inline const std::string kCountByQueueAndStatus =
     "SELECT queue, status, count(*) FROM tasks GROUP BY queue, status";
-
 inline const std::string kOldestWaiting =
     "SELECT min(created_at) FROM " + kClaimIndex + " WHERE " + kWaiting;
-
 inline const std::string kPaused = "SELECT name FROM omniq_queues WHERE paused ORDER BY name";
 
 // ?1 now, ?2 limit: oldest lease first.
-inline const std::string kExpired = "SELECT " + kTaskColumns + " FROM " + kLeaseIndex +
-                                    " WHERE status = 'RUNNING' AND lease_expires_at < ?1 ORDER BY "
-                                    "lease_expires_at LIMIT ?2";
+inline const std::string kExpired =
+    "SELECT " + kTaskColumns + " FROM " + kLeaseIndex +
+    " WHERE status = 'RUNNING' AND lease_expires_at < ?1 ORDER BY lease_expires_at LIMIT ?2";
 
 // RUNNING rows without a lease (the original's claims).
 inline const std::string kLeaseless = "SELECT " + kTaskColumns + " FROM " + kLeaseIndex +
                                       " WHERE status = 'RUNNING' AND lease_expires_at IS NULL";
 
-// ?1 since, ?2 until: (minute index, results finished in it).
+// ?1 since, ?2 until, in Unix milliseconds: (minute index, results finished
+// in it), finished_at read in whatever ISO-8601 form it has.
 inline const std::string kFinishedPerMinute =
-    "SELECT (ms - ?1) / 60000 AS minute, count(*) FROM (SELECT " + kMillis +
-    " AS ms FROM results) WHERE ms >= ?1 AND ms < ?2 GROUP "
+    "SELECT (ms - ?1) / 60000 AS minute, count(*) FROM (SELECT CAST(round((julianday(finished_at) "
+    "- 2440587.5) * 86400000.0) AS INTEGER) AS ms FROM results) WHERE ms >= ?1 AND ms < ?2 GROUP "
     "BY minute";
 
 inline const std::string kWorkers =

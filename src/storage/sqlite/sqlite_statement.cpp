@@ -92,9 +92,4 @@ std::string_view SqliteStatement::text_view(int column) const {
                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-std::optional<std::string> SqliteStatement::opt_text(int column) const {
-  if (is_null(column)) return std::nullopt;
-  return text(column);
-}
-
 }  // namespace omniq

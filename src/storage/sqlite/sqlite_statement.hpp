@@ -5,6 +5,7 @@
 // Not thread-safe: a statement is used under its connection's owner.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ class SqliteStatement {
   void bind(int index, std::string_view value);
   void bind(int index, std::int64_t value);
   void bind(int index, int value) { bind(index, std::int64_t{value}); }
+  // A count; more than an int64 holds reads as "no limit".
+  void bind(int index, std::size_t value) {
+    bind(index, static_cast<std::int64_t>(std::min<std::size_t>(value, INT64_MAX)));
+  }
   void bind(int index, double value);
   void bind(int index, std::nullopt_t);
   template <class T>
@@ -59,7 +64,6 @@ class SqliteStatement {
   std::string text(int column) const;
   // The column's text without a copy, valid until the next step or reset.
   std::string_view text_view(int column) const;
-  std::optional<std::string> opt_text(int column) const;
 
  private:
   void check(int bind_rc) const;

@@ -1,30 +1,19 @@
-// SQLiteStorage: wires the pieces together.
-//
-//   write connection  SqliteWriter's SQL, one BEGIN IMMEDIATE ... COMMIT per call
-//   read connection   SqliteReader (get/list/stats/next_eta/expired, and the
-//                     cheap "anything due?" probe before a claim takes the lock)
-//   checkpointer      WAL checkpoints on a thread and connection of its own
-//   watch             inotify on the WAL, for idle workers
-//
-// A ":memory:" database is private to its connection, so there one connection
-// does both, under one mutex. Every call holds `life` shared; close() takes
-// it exclusively.
+// SQLiteStorage: opening and closing, and the reads (see sqlite_storage.hpp).
 #include "sqlite_storage.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
-#include <mutex>
-#include <shared_mutex>
+#include <limits>
 #include <thread>
 
 #include "omniq/logging.hpp"
-#include "sqlite_checkpointer.hpp"
-#include "sqlite_reader.hpp"
+#include "serializer.hpp"
+#include "sqlite_codec.hpp"
 #include "sqlite_schema.hpp"
+#include "sqlite_sql.hpp"
+#include "sqlite_statement.hpp"
 #include "sqlite_watch.hpp"
-#include "sqlite_writer.hpp"
 #include "storage/storage_rules.hpp"
 
 namespace omniq {
@@ -55,197 +44,189 @@ std::string enable_wal(SqliteDb& db, Duration busy_timeout) {
   }
 }
 
+// A stored instant of a waiting task; logged and left out when unreadable.
+std::optional<Timestamp> waiting_time(const SqliteDb& db, const std::string& text) {
+  try {
+    return parse_time(text);
+  } catch (const SerializationError& e) {
+    logger()->warn("SQLite database \"{}\" holds a waiting task whose time omniq cannot read: {}",
+                   db.path(), e.what());
+    return std::nullopt;
+  }
+}
+
+WorkerInfo read_worker(const SqliteStatement& s) {
+  WorkerInfo w{
+      s.text(0), s.text(1), s.integer(2), {}, parse_time(s.text(4)), parse_time(s.text(5))};
+  Value queues = JsonSerializer().decode(s.text_view(3));
+  for (const auto& [queue, n] : queues.items()) w.queues[queue] = n.get<std::size_t>();
+  return w;
+}
+
 }  // namespace
 
-struct SQLiteStorage::Impl {
-  struct Connection {
-    Connection(const std::string& path, Duration busy_timeout) : db(path, busy_timeout) {}
-    SqliteDb db;
-    std::mutex mu;
-  };
-
-  explicit Impl(Options o) : options(std::move(o)) {
-    if (options.busy_timeout.count() < 0) {
-      throw ConfigError("SQLite busy_timeout is " + std::to_string(options.busy_timeout.count()) +
-                        "us; expected 0 or more");
-    }
-    write = std::make_unique<Connection>(options.path, options.busy_timeout);
-    SqliteDb& db = write->db;
-    wal = enable_wal(db, options.busy_timeout) == "wal";
-    if (!db.in_memory() && !wal) {
-      logger()->warn("SQLite database \"{}\" cannot use WAL; readers will wait for writers",
-                     options.path);
-    }
-    db.exec(synchronous_pragma(options.durability));
-    ensure_sqlite_schema(db);
-    if (!db.in_memory()) {
-      read = std::make_unique<Connection>(options.path, options.busy_timeout);
-      read->db.exec("PRAGMA query_only = 1");
-      if (wal) {
-        checkpointer = std::make_unique<SqliteCheckpointer>(
-            db, synchronous_pragma(options.durability), options.busy_timeout);
-      }
-    }
+SQLiteStorage::SQLiteStorage(Options options) : options_(std::move(options)) {
+  if (options_.busy_timeout.count() < 0) {
+    throw ConfigError("SQLite busy_timeout is " + std::to_string(options_.busy_timeout.count()) +
+                      "us; expected 0 or more");
   }
-
-  std::shared_lock<std::shared_mutex> enter() {
-    std::shared_lock lock(life);
-    if (closed) {
-      throw StorageError("SQLite store \"" + options.path +
-                         "\" is closed; open a new SQLiteStorage to use it again");
-    }
-    return lock;
+  write_ = std::make_unique<Connection>(options_.path, options_.busy_timeout);
+  SqliteDb& db = write_->db;
+  wal_ = enable_wal(db, options_.busy_timeout) == "wal";
+  if (!db.in_memory() && !wal_) {
+    logger()->warn("SQLite database \"{}\" cannot use WAL; readers will wait for writers",
+                   options_.path);
   }
-
-  // Runs f(reader) under the read connection's mutex.
-  template <class F>
-  auto read_with(F&& f) {
-    auto open = enter();
-    Connection& c = read ? *read : *write;
-    std::lock_guard lock(c.mu);
-    SqliteReader reader(c.db);
-    return f(reader);
+  db.exec(synchronous_pragma(options_.durability));
+  ensure_sqlite_schema(db);
+  if (db.in_memory()) return;
+  read_ = std::make_unique<Connection>(options_.path, options_.busy_timeout);
+  read_->db.exec("PRAGMA query_only = 1");
+  if (wal_) {
+    checkpointer_ = std::make_unique<SqliteCheckpointer>(
+        db, synchronous_pragma(options_.durability), options_.busy_timeout);
   }
-
-  // Runs f(writer) in one write transaction: all of it is committed, or
-  // nothing if it throws.
-  template <class F>
-  auto write_with(F&& f) {
-    auto open = enter();
-    std::lock_guard lock(write->mu);
-    SqliteTransaction txn(write->db);
-    SqliteWriter writer(write->db);
-    auto result = f(writer);
-    txn.commit();
-    return result;
-  }
-
-  // A claim could find something in one of the queues (read connection only).
-  bool anything_due(const WriteBatch& batch) {
-    return read_with([&](SqliteReader& r) {
-      return std::any_of(batch.claims.begin(), batch.claims.end(), [&](const QueueClaim& c) {
-        return c.n > 0 && r.anything_due(c.queue, batch.now);
-      });
-    });
-  }
-
-  void shut() {
-    checkpointer.reset();  // before the write connection
-    read.reset();
-    write.reset();
-  }
-
-  Options options;
-  std::shared_mutex life;
-  bool closed = false;
-  bool wal = false;
-  std::unique_ptr<Connection> write, read;
-  std::unique_ptr<SqliteCheckpointer> checkpointer;
-};
-
-SQLiteStorage::SQLiteStorage(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+}
 
 SQLiteStorage::~SQLiteStorage() {
   close();
 }
 
-WriteResult SQLiteStorage::write(const WriteBatch& batch) {
-  check_batch(batch);
-  if (batch.enqueue.empty() && batch.outcomes.empty() && !impl_->anything_due(batch)) return {};
-  return impl_->write_with([&](SqliteWriter& w) {
-    WriteResult r;
-    for (const Task& t : batch.enqueue) r.enqueued.push_back(w.insert(t));
-    for (const Outcome& o : batch.outcomes) r.applied.push_back(w.apply(o));
-    if (!batch.claims.empty()) w.normalize_etas(batch.now);
-    for (const QueueClaim& c : batch.claims) {
-      for (Task& t : w.claim(c, batch.now, batch.lease)) r.claimed.push_back(std::move(t));
-    }
-    return r;
-  });
-}
-
-CancelResult SQLiteStorage::cancel(std::string_view id, Timestamp now) {
-  validate_id(id);
-  return impl_->write_with([&](SqliteWriter& w) { return w.cancel(std::string(id), now); });
-}
-
-std::vector<Applied> SQLiteStorage::renew_leases(std::span<const Claim> claims, Timestamp until) {
-  for (const Claim& c : claims) validate_id(c.task_id);
-  if (claims.empty()) return {};
-  return impl_->write_with([&](SqliteWriter& w) { return w.renew(claims, until); });
-}
-
-std::vector<Task> SQLiteStorage::expired(Timestamp now, std::size_t limit) {
-  auto found = impl_->read_with([&](SqliteReader& r) { return r.expired(now, limit); });
-  if (!found.corrupt.empty()) {
-    impl_->write_with([&](SqliteWriter& w) {
-      for (const CorruptRow& row : found.corrupt) w.fail_corrupt(row, now);
-      return 0;
-    });
+std::shared_lock<std::shared_mutex> SQLiteStorage::enter() {
+  std::shared_lock lock(life_);
+  if (closed_) {
+    throw StorageError("SQLite store \"" + options_.path +
+                       "\" is closed; open a new SQLiteStorage to use it again");
   }
-  return std::move(found.tasks);
+  return lock;
+}
+
+void SQLiteStorage::close() {
+  std::unique_lock lock(life_);
+  if (closed_) return;
+  closed_ = true;
+  checkpointer_.reset();  // before the write connection
+  read_.reset();
+  write_.reset();
+}
+
+std::unique_ptr<ChangeWatch> SQLiteStorage::watch() {
+  auto open = enter();
+  if (write_->db.in_memory()) return nullptr;
+  return std::make_unique<SqliteWatch>(options_.path, wal_);
 }
 
 std::optional<Task> SQLiteStorage::get_task(std::string_view id) {
   validate_id(id);
-  return impl_->read_with([&](SqliteReader& r) { return r.get_task(std::string(id)); });
+  return read_with([&](SqliteDb& db) -> std::optional<Task> {
+    Query q(db.prepared(sql::kTaskById), id);
+    if (!q->step()) return std::nullopt;
+    return read_named(db, *q, "task " + std::string(id), read_task);
+  });
 }
 
 std::optional<TaskResult> SQLiteStorage::get_result(std::string_view id) {
   validate_id(id);
-  return impl_->read_with([&](SqliteReader& r) { return r.get_result(std::string(id)); });
+  return read_with([&](SqliteDb& db) -> std::optional<TaskResult> {
+    Query q(db.prepared(sql::kResultById), id);
+    if (!q->step()) return std::nullopt;
+    return read_named(db, *q, "the result of task " + std::string(id), read_result);
+  });
 }
 
 std::vector<Task> SQLiteStorage::list_tasks(const TaskFilter& filter) {
-  return impl_->read_with([&](SqliteReader& r) { return r.list_tasks(filter); });
+  std::optional<std::string_view> status;
+  if (filter.status) status = to_string(*filter.status);
+  return read_with([&](SqliteDb& db) {
+    SqliteStatement q(db, sql::list_tasks(filter));
+    q.bind_all(status, filter.func_path, filter.queue, filter.limit, filter.offset);
+    std::vector<Task> out;
+    while (q.step()) {
+      try {
+        out.push_back(read_task(q));
+      } catch (const SerializationError& e) {
+        logger()->warn("list_tasks skipped task {} (row {}) in SQLite database \"{}\": {}",
+                       q.text(sql::kId).substr(0, 64), q.integer(sql::kRowid), db.path(), e.what());
+      }
+    }
+    return out;
+  });
 }
 
 QueueStats SQLiteStorage::stats() {
-  return impl_->read_with([](SqliteReader& r) { return r.stats(); });
+  return read_with([&](SqliteDb& db) {
+    QueueStats s;
+    SqliteTransaction snapshot(db, "BEGIN");
+    for (Query q(db.prepared(sql::kCountByQueueAndStatus)); q->step();) {
+      auto status = parse_status(q->text_view(1));
+      if (!status) continue;  // never claimed; get_task names it
+      auto i = static_cast<std::size_t>(*status);
+      auto n = static_cast<std::size_t>(q->integer(2));
+      s.counts[i] += n;
+      s.queues[q->text(0)][i] += n;
+    }
+    if (Query q(db.prepared(sql::kOldestWaiting)); q->step() && !q->is_null(0)) {
+      s.oldest_pending = waiting_time(db, q->text(0));
+    }
+    for (Query q(db.prepared(sql::kPaused)); q->step();) s.paused.push_back(q->text(0));
+    snapshot.commit();
+    return s;
+  });
 }
 
 std::optional<Timestamp> SQLiteStorage::next_eta() {
-  return impl_->read_with([](SqliteReader& r) { return r.next_eta(); });
-}
-
-std::size_t SQLiteStorage::purge_results(Timestamp older_than) {
-  return impl_->write_with([&](SqliteWriter& w) { return w.purge(older_than); });
-}
-
-void SQLiteStorage::set_paused(std::string_view queue, bool paused) {
-  validate_name(queue, "queue");
-  impl_->write_with([&](SqliteWriter& w) {
-    w.set_paused(std::string(queue), paused);
-    return 0;
+  return read_with([&](SqliteDb& db) {
+    std::optional<Timestamp> best;
+    auto consider = [&](const std::string& text) {
+      auto t = waiting_time(db, text);
+      if (t && (!best || *t < *best)) best = t;
+    };
+    SqliteTransaction snapshot(db, "BEGIN");
+    // The first task of each (queue, priority) group...
+    std::string queue;
+    for (std::int64_t priority = std::numeric_limits<std::int64_t>::min();;) {
+      Query q(db.prepared(sql::kNextAnyGroup), queue, priority);
+      if (!q->step()) break;
+      queue = q->text(0);
+      priority = q->integer(1);
+      consider(q->text(2));
+    }
+    // ...and the rows whose eta is not in omniq's form (none: due at created_at).
+    for (Query q(db.prepared(sql::kOddEtas)); q->step();) {
+      consider(q->text(q->is_null(sql::kEta) ? sql::kCreatedAt : sql::kEta));
+    }
+    snapshot.commit();
+    return best;
   });
 }
 
 std::vector<std::size_t> SQLiteStorage::finished_per_minute(Timestamp since, Timestamp until) {
-  return impl_->read_with([&](SqliteReader& r) { return r.finished_per_minute(since, until); });
-}
-
-void SQLiteStorage::record_worker(const WorkerInfo& worker) {
-  impl_->write_with([&](SqliteWriter& w) {
-    w.record_worker(worker);
-    return 0;
+  auto millis = [](Timestamp t) {
+    return std::chrono::floor<std::chrono::milliseconds>(t).time_since_epoch().count();
+  };
+  return read_with([&](SqliteDb& db) {
+    std::vector<std::size_t> counts(minutes_between(since, until));
+    for (Query q(db.prepared(sql::kFinishedPerMinute), millis(since), millis(until)); q->step();) {
+      auto minute = static_cast<std::size_t>(q->integer(0));
+      if (minute < counts.size()) counts[minute] += static_cast<std::size_t>(q->integer(1));
+    }
+    return counts;
   });
 }
 
 std::vector<WorkerInfo> SQLiteStorage::workers(Timestamp since) {
-  return impl_->read_with([&](SqliteReader& r) { return r.workers(since); });
-}
-
-std::unique_ptr<ChangeWatch> SQLiteStorage::watch() {
-  auto open = impl_->enter();
-  if (impl_->write->db.in_memory()) return nullptr;
-  return std::make_unique<SqliteWatch>(impl_->options.path, impl_->wal);
-}
-
-void SQLiteStorage::close() {
-  std::unique_lock lock(impl_->life);
-  if (impl_->closed) return;
-  impl_->closed = true;
-  impl_->shut();
+  return read_with([&](SqliteDb& db) {
+    std::vector<WorkerInfo> out;
+    for (Query q(db.prepared(sql::kWorkers), format_time(since)); q->step();) {
+      try {
+        out.push_back(read_worker(*q));
+      } catch (const std::exception& e) {
+        logger()->warn("SQLite database \"{}\" holds a worker record omniq cannot read: {}",
+                       db.path(), e.what());
+      }
+    }
+    return out;
+  });
 }
 
 }  // namespace omniq

@@ -11,12 +11,23 @@
 // and checked at open: older versions are upgraded in place, a newer or
 // foreign schema is refused with StorageError, never altered. Arguments and
 // results are stored as JSON text whatever serializer is configured. The
-// database file is created 0600. Thread-safe.
+// database file is created 0600.
+//
+// Thread-safe. Reads run on a connection of their own (WAL readers see the
+// last commit and never wait behind a write), writes on the write connection
+// one at a time, WAL checkpoints on a thread and connection of their own; a
+// ":memory:" database has one connection for all. Defined in
+// sqlite_storage.cpp (opening, reads) and sqlite_storage_writes.cpp.
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <type_traits>
 
 #include "omniq/storage.hpp"
+#include "sqlite_checkpointer.hpp"
+#include "sqlite_db.hpp"
 
 namespace omniq {
 
@@ -38,6 +49,8 @@ class SQLiteStorage final : public Storage {
   SQLiteStorage(const SQLiteStorage&) = delete;
   SQLiteStorage& operator=(const SQLiteStorage&) = delete;
 
+  // A write that only claims asks the read connection first whether anything
+  // is due, and takes no lock when nothing is.
   WriteResult write(const WriteBatch& batch) override;
   CancelResult cancel(std::string_view id, Timestamp now) override;
   std::vector<Applied> renew_leases(std::span<const Claim> claims, Timestamp until) override;
@@ -58,8 +71,47 @@ class SQLiteStorage final : public Storage {
   void close() override;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  struct Connection {
+    Connection(const std::string& path, Duration busy_timeout) : db(path, busy_timeout) {}
+    SqliteDb db;
+    std::mutex mu;
+  };
+
+  // Holds the store open for a call. Throws StorageError once it is closed.
+  std::shared_lock<std::shared_mutex> enter();
+
+  // Runs f(db) on the read connection.
+  template <class F>
+  auto read_with(F&& f) {
+    auto open = enter();
+    Connection& c = read_ ? *read_ : *write_;
+    std::lock_guard lock(c.mu);
+    return f(c.db);
+  }
+
+  // Runs f(db) in one write transaction: all of it is committed, or nothing
+  // if it throws.
+  template <class F>
+  auto write_with(F&& f) {
+    auto open = enter();
+    std::lock_guard lock(write_->mu);
+    SqliteTransaction txn(write_->db);
+    if constexpr (std::is_void_v<decltype(f(write_->db))>) {
+      f(write_->db);
+      txn.commit();
+    } else {
+      auto result = f(write_->db);
+      txn.commit();
+      return result;
+    }
+  }
+
+  Options options_;
+  std::shared_mutex life_;
+  bool closed_ = false;
+  bool wal_ = false;
+  std::unique_ptr<Connection> write_, read_;
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;
 };
 
 }  // namespace omniq
