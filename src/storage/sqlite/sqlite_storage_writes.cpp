@@ -158,16 +158,16 @@ void claim_group(SqliteDb& db, const std::string& queue, std::int64_t priority, 
 
 // Claims up to c.n due tasks of c.queue, lowest priority first.
 // REQUIRES: normalize_etas ran in this transaction.
-void claim_queue(SqliteDb& db, const QueueClaim& c, Timestamp now, Duration lease,
-                 std::vector<Task>& out) {
+std::vector<Task> claim_queue(SqliteDb& db, const QueueClaim& c, Timestamp now, Duration lease) {
+  std::vector<Task> out;
   std::string now_text = format_time(now);
-  std::size_t wanted = out.size() + c.n;
-  for (auto head = next_group(db, c.queue, kBeforeAnyPriority); head && out.size() < wanted;
+  for (auto head = next_group(db, c.queue, kBeforeAnyPriority); head && out.size() < c.n;
        head = next_group(db, c.queue, head->first)) {
     if (head->second <= now_text) {
-      claim_group(db, c.queue, head->first, wanted - out.size(), now, lease, out);
+      claim_group(db, c.queue, head->first, c.n - out.size(), now, lease, out);
     }
   }
+  return out;
 }
 
 }  // namespace
@@ -185,7 +185,9 @@ WriteResult SQLiteStorage::write(const WriteBatch& batch) {
     for (const Task& t : batch.enqueue) r.enqueued.push_back(insert(db, t));
     for (const Outcome& o : batch.outcomes) r.applied.push_back(apply(db, o));
     if (!batch.claims.empty()) normalize_etas(db, batch.now);
-    for (const QueueClaim& c : batch.claims) claim_queue(db, c, batch.now, batch.lease, r.claimed);
+    for (const QueueClaim& c : batch.claims) {
+      for (Task& t : claim_queue(db, c, batch.now, batch.lease)) r.claimed.push_back(std::move(t));
+    }
     return r;
   });
 }
