@@ -64,8 +64,8 @@ std::string format_time(Timestamp t) {
 }
 
 Timestamp parse_time(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM)
-  if (text.size() < 20) bad_time(text, "too short");
+  // YYYY-MM-DDTHH:MM:SS[.f{1,6}][Z|+HH:MM|-HH:MM]; no offset is UTC
+  if (text.size() < 19) bad_time(text, "too short");
   int y = read_digits(text, 0, 4), mo = read_digits(text, 5, 2), d = read_digits(text, 8, 2);
   int h = read_digits(text, 11, 2), mi = read_digits(text, 14, 2), s = read_digits(text, 17, 2);
   if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0 || text[4] != '-' || text[7] != '-' ||
@@ -88,9 +88,11 @@ Timestamp parse_time(std::string_view text) {
     for (std::size_t i = digits; i < 6; ++i) micros *= 10;
   }
   minutes offset{0};
-  if (pos < text.size() && text[pos] == 'Z') {
+  if (pos == text.size()) {
+    // A naive time, as the original's docs write etas: read as UTC.
+  } else if (text[pos] == 'Z') {
     ++pos;
-  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+  } else if (text[pos] == '+' || text[pos] == '-') {
     int oh = read_digits(text, pos + 1, 2), om = read_digits(text, pos + 4, 2);
     if (oh < 0 || om < 0 || text[pos + 3] != ':' || oh > 23 || om > 59) {
       bad_time(text, "bad UTC offset");
@@ -98,8 +100,6 @@ Timestamp parse_time(std::string_view text) {
     offset = hours{oh} + minutes{om};
     if (text[pos] == '-') offset = -offset;
     pos += 6;
-  } else {
-    bad_time(text, "missing UTC offset (Z or +00:00)");
   }
   if (pos != text.size()) bad_time(text, "trailing characters");
   return Timestamp{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{s} + Duration{micros} - offset;

@@ -2,9 +2,10 @@
 // text forms, and the injectable Clock every component reads time from.
 //
 // Instants travel as ISO-8601 UTC text with microseconds and a "+00:00" suffix
-// (e.g. "2026-11-26T04:06:42.123456+00:00"); the reader also accepts "Z" and a
-// missing fraction. Durations on the command line and in the environment are
-// written "500ms", "10s", "5m", "2h", "7d" or a plain number of seconds.
+// (e.g. "2026-11-26T04:06:42.123456+00:00"); the reader also accepts "Z",
+// other offsets, no offset (UTC) and a missing fraction. Durations on the
+// command line and in the environment are written "500ms", "10s", "5m", "2h",
+// "7d" or a plain number of seconds.
 //
 // Thread-safety: the free functions are pure; SystemClock and ManualClock are
 // safe to share between threads.
@@ -25,8 +26,9 @@ using Timestamp = std::chrono::sys_time<Duration>;
 // so that stored instants compare correctly as text).
 std::string format_time(Timestamp t);
 
-// Parses the forms format_time writes, plus "Z" / "+00:00" / other offsets and
-// 0-6 fraction digits. Throws SerializationError naming the text otherwise.
+// Parses the forms format_time writes, plus "Z" / "+00:00" / other offsets,
+// no offset at all (a naive time, read as UTC) and 0-6 fraction digits.
+// Throws SerializationError naming the text otherwise.
 Timestamp parse_time(std::string_view text);
 
 // Parses "500ms", "10s", "5m", "2h", "7d", "1.5s" or "30" (seconds). Throws

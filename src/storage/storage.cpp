@@ -6,6 +6,7 @@
 #include "serializer.hpp"
 #include "storage/memory/memory_storage.hpp"
 #include "storage/postgres/postgres_storage.hpp"
+#include "storage/sqlite/sqlite_storage.hpp"
 
 namespace omniq {
 
@@ -42,8 +43,10 @@ std::shared_ptr<Storage> make_storage(const Settings& settings) {
   switch (settings.backend) {
     case Backend::memory:
       return std::make_shared<MemoryStorage>();
-    case Backend::file:    // TODO(core): FileStorage on the new contract
-    case Backend::sqlite:  // TODO(core): SQLiteStorage on the new contract
+    case Backend::sqlite:
+      return std::make_shared<SQLiteStorage>(
+          SQLiteStorage::Options{settings.sqlite_path(), settings.durability});
+    case Backend::file:  // TODO(core): FileStorage on the new contract
     case Backend::postgres:
       return std::make_shared<PostgresStorage>(
           PostgresStorage::Options{settings.database_url, settings.durability});

@@ -6,17 +6,13 @@
 // its own store after the fork and leaves with _exit.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
-#include <functional>
 #include <map>
-#include <set>
 
 #include "omniq/settings.hpp"
 #include "support/backends.hpp"
+#include "support/processes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -27,42 +23,16 @@ using namespace std::chrono;
 const Timestamp kT0 = sys_days{2026y / November / 26} + 6h;
 constexpr Duration kLease = seconds(30);
 
-// Runs `body` in a child process, which exits 0 when it returns and 1 when it
-// throws. Returns the child's pid.
-pid_t spawn(const std::function<void()>& body) {
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid > 0) return pid;
-  int code = 0;
-  try {
-    body();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "child %d: %s\n", static_cast<int>(::getpid()), e.what());
-    code = 1;
-  } catch (...) {
-    code = 1;
-  }
-  ::_exit(code);
-}
-
-// The child's exit code, or minus the signal that killed it.
-int wait_for(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1000;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return WIFSIGNALED(status) ? -WTERMSIG(status) : -1000;
-}
-
-// Reads from `fd` until `n` bytes arrived (or the writer is gone).
-std::string read_bytes(int fd, std::size_t n) {
-  std::string out;
-  char buf[256];
-  while (out.size() < n) {
-    ssize_t got = ::read(fd, buf, sizeof buf);
-    if (got <= 0) break;
-    out.append(buf, static_cast<std::size_t>(got));
-  }
-  return out;
+// A SUCCESS outcome for a claimed task, storing `value`.
+Outcome success(const Task& t, Value value, Timestamp at) {
+  Outcome o;
+  o.task_id = t.id;
+  o.attempt = t.attempts;
+  o.status = TaskStatus::SUCCESS;
+  o.result = TaskResult{t.id, TaskStatus::SUCCESS, std::move(value), std::nullopt,
+                        at,   t.attempts,          std::nullopt};
+  o.at = at;
+  return o;
 }
 
 class MultiProcess : public ::testing::TestWithParam<BackendFactory> {
@@ -79,7 +49,7 @@ class MultiProcess : public ::testing::TestWithParam<BackendFactory> {
     std::vector<std::string> ids;
     for (int i = 0; i < n; i += 250) {
       std::span<const Task> chunk(tasks.data() + i, std::min(250, n - i));
-      for (auto& id : store->enqueue_many(chunk)) ids.push_back(id);
+      for (const Enqueued& e : store->enqueue_many(chunk)) ids.push_back(e.id);
     }
     store->close();
     return ids;
@@ -89,20 +59,11 @@ class MultiProcess : public ::testing::TestWithParam<BackendFactory> {
   static std::size_t drain(Storage& store, Timestamp now, int tag) {
     std::size_t done = 0;
     for (;;) {
-      auto batch = store.dequeue_many(now, 16, kLease);
+      auto batch = store.claim(now, 16, kLease);
       if (batch.empty()) return done;
       std::vector<Outcome> outs;
-      for (const Task& t : batch) {
-        Outcome o{t.id,
-                  t.attempts,
-                  TaskStatus::SUCCESS,
-                  std::nullopt,
-                  TaskResult{t.id, TaskStatus::SUCCESS, Value(tag), {}, now, t.attempts, now},
-                  std::nullopt,
-                  now};
-        outs.push_back(o);
-      }
-      for (bool applied : store.finish_many(outs)) done += applied ? 1 : 0;
+      for (const Task& t : batch) outs.push_back(success(t, Value(tag), now));
+      for (Applied a : store.finish(outs)) done += a == Applied::yes ? 1 : 0;
     }
   }
 
@@ -117,24 +78,16 @@ TEST_P(MultiProcess, FourProcessesClaimEveryTaskExactlyOnce) {
       auto store = open();
       std::ofstream out(dir_ / ("claimed-" + std::to_string(c)));
       for (;;) {
-        auto batch = store->dequeue_many(kT0 + seconds(1), 5 + 3 * c, kLease);
+        auto batch = store->claim(kT0 + seconds(1), 5 + 3 * c, kLease);
         if (batch.empty()) break;
         std::vector<Outcome> outs;
         for (const Task& t : batch) {
           out << t.id << "\n";
-          outs.push_back(Outcome{t.id, t.attempts, TaskStatus::SUCCESS, std::nullopt,
-                                 TaskResult{t.id,
-                                            TaskStatus::SUCCESS,
-                                            Value(c),
-                                            {},
-                                            kT0 + seconds(2),
-                                            t.attempts,
-                                            std::nullopt},
-                                 std::nullopt, kT0 + seconds(2)});
+          outs.push_back(success(t, Value(c), kT0 + seconds(2)));
         }
         out.flush();
-        for (bool applied : store->finish_many(outs)) {
-          if (!applied) throw std::runtime_error("a claimed task could not be finished");
+        for (Applied a : store->finish(outs)) {
+          if (a != Applied::yes) throw std::runtime_error("a claimed task could not be finished");
         }
       }
       out.close();
@@ -173,20 +126,11 @@ TEST_P(MultiProcess, AProcessKilledWhileClaimingLosesNoTask) {
     ::close(fds[0]);
     auto store = open();
     for (;;) {  // never stops on its own: it is killed
-      auto batch = store->dequeue_many(kT0 + seconds(1), 5, kLease);
       std::vector<Outcome> outs;
-      for (const Task& t : batch) {
-        outs.push_back(Outcome{t.id, t.attempts, TaskStatus::SUCCESS, std::nullopt,
-                               TaskResult{t.id,
-                                          TaskStatus::SUCCESS,
-                                          Value("first"),
-                                          {},
-                                          kT0 + seconds(2),
-                                          t.attempts,
-                                          std::nullopt},
-                               std::nullopt, kT0 + seconds(2)});
+      for (const Task& t : store->claim(kT0 + seconds(1), 5, kLease)) {
+        outs.push_back(success(t, Value("first"), kT0 + seconds(2)));
       }
-      if (!outs.empty()) store->finish_many(outs);
+      if (!outs.empty()) store->finish(outs);
       if (::write(fds[1], "x", 1) != 1) return;
     }
   });
@@ -196,22 +140,8 @@ TEST_P(MultiProcess, AProcessKilledWhileClaimingLosesNoTask) {
   EXPECT_EQ(wait_for(child), -SIGKILL);
   ::close(fds[0]);
 
-  // Opens cleanly after the crash. The child may have died between a file-store
-  // claim's rename and its rewrite, a move recover_expired finishes only past
-  // claim_grace by the system clock: none here, since its owner is known dead.
-  std::shared_ptr<Storage> store;
-  std::size_t held_files = 0;  // the file store's .running files
-  if (GetParam().name == "file") {
-    FileStorage::Options o;
-    o.base_dir = (dir_.path() / "store").string();
-    o.claim_grace = Duration::zero();
-    store = std::make_shared<FileStorage>(o);
-    for (const auto& e : std::filesystem::directory_iterator(dir_.path() / "store" / "queue")) {
-      held_files += e.path().extension() == ".running" ? 1 : 0;
-    }
-  } else {
-    store = open();
-  }
+  // Opens cleanly after the crash.
+  auto store = open();
   TaskFilter everything;
   everything.limit = 10000;
   std::map<TaskStatus, std::size_t> by_status;
@@ -228,12 +158,22 @@ TEST_P(MultiProcess, AProcessKilledWhileClaimingLosesNoTask) {
             ids.size());
   EXPECT_GE(by_status[TaskStatus::SUCCESS], 30u * 5u);
 
-  // A claim the killed process held comes back when its lease has run out
-  // (and a file-store claim caught mid-move, when its move is finished).
+  // A claim the killed process held is listed once its lease has run out, and
+  // goes back to wait when the engine records that (the store decides nothing).
   Timestamp later = kT0 + hours(1);
-  std::size_t held = GetParam().name == "file" ? held_files : by_status[TaskStatus::RUNNING];
-  EXPECT_GE(held, by_status[TaskStatus::RUNNING]);
-  EXPECT_EQ(store->recover_expired(later), held);
+  std::vector<Outcome> lost;
+  for (const Task& t : store->expired(later, 10000)) {
+    Outcome o;
+    o.task_id = t.id;
+    o.attempt = t.attempts;
+    o.status = TaskStatus::PENDING;
+    o.next_eta = later;
+    o.at = later;
+    o.lease_expired = true;
+    lost.push_back(o);
+  }
+  EXPECT_EQ(lost.size(), by_status[TaskStatus::RUNNING]);
+  for (Applied a : store->finish(lost)) EXPECT_EQ(a, Applied::yes);
   std::size_t finished = drain(*store, later, 2);
   EXPECT_EQ(finished, ids.size() - by_status[TaskStatus::SUCCESS]);
   EXPECT_EQ(store->stats().count(TaskStatus::SUCCESS), ids.size());

@@ -6,8 +6,8 @@
 
 #include "omniq/logging.hpp"
 #include "omniq/settings.hpp"
-#include "omniq/sqlite_storage.hpp"
-#include "storage/sqlite_db.hpp"
+#include "storage/sqlite/sqlite_db.hpp"
+#include "storage/sqlite/sqlite_storage.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -51,7 +51,7 @@ class SqliteBadRows : public ::testing::Test {
   }
   std::string put(Duration offset) {
     Task t = make_task("good", Value::array({1}), {}, Settings{}, kT0 + offset);
-    return store_->enqueue(t);
+    return store_->enqueue(t).id;
   }
   void expect_failed_as_corrupt(const std::string& id) {
     EXPECT_EQ(raw_->query_text("SELECT status FROM tasks WHERE id = '" + id + "'"), "FAILED");
@@ -77,7 +77,7 @@ TEST_F(SqliteBadRows, ClaimFailsARowWithInvalidJsonArgsAndClaimsTheOthers) {
   insert_raw("bad-args", "PENDING", "[1, 2", kEarly, "2026-11-26T05:00:00.000000+00:00");
   std::string b = put(seconds(2));
 
-  auto claimed = store_->dequeue_many(kT0 + minutes(1), 10, kLease);
+  auto claimed = store_->claim(kT0 + minutes(1), 10, kLease);
   ASSERT_EQ(claimed.size(), 2u);
   EXPECT_EQ(claimed[0].id, a);
   EXPECT_EQ(claimed[1].id, b);
@@ -101,11 +101,10 @@ TEST_F(SqliteBadRows, AnUnknownStatusIsNeverClaimedAndDoesNotBreakQueries) {
   std::string a = put(seconds(1));
   EXPECT_THROW(store_->get_task("odd-status"), SerializationError);
   EXPECT_THROW(store_->cancel("odd-status", kT0), SerializationError);
-  EXPECT_THROW(store_->mark_running("odd-status", kT0, kLease), SerializationError);
   EXPECT_EQ(store_->list_tasks({}).size(), 1u);
   EXPECT_TRUE(logged("list_tasks skipped task odd-status"));
   EXPECT_EQ(store_->stats().total(), 1u);
-  auto claimed = store_->dequeue_many(kT0 + minutes(1), 10, kLease);
+  auto claimed = store_->claim(kT0 + minutes(1), 10, kLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, a);
   EXPECT_EQ(raw_->query_text("SELECT status FROM tasks WHERE id = 'odd-status'"), "PAUSED");
@@ -114,7 +113,7 @@ TEST_F(SqliteBadRows, AnUnknownStatusIsNeverClaimedAndDoesNotBreakQueries) {
 TEST_F(SqliteBadRows, ARowWithoutEtaAndAnUnreadableCreatedAtIsFailed) {
   insert_raw("bad-time", "PENDING", "[]", "NULL", "yesterday at noon");
   std::string a = put(seconds(1));
-  auto claimed = store_->dequeue_many(kT0 + minutes(1), 10, kLease);
+  auto claimed = store_->claim(kT0 + minutes(1), 10, kLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, a);
   EXPECT_EQ(raw_->query_text("SELECT status FROM tasks WHERE id = 'bad-time'"), "FAILED");
@@ -125,19 +124,22 @@ TEST_F(SqliteBadRows, ARowWithoutEtaAndAnUnreadableCreatedAtIsFailed) {
 
 TEST_F(SqliteBadRows, AnInvalidIdIsFailedNotHandedToAWorker) {
   insert_raw("has space", "PENDING", "[]", kEarly, "2026-11-26T05:00:00.000000+00:00");
-  EXPECT_TRUE(store_->dequeue_many(kT0 + minutes(1), 10, kLease).empty());
+  EXPECT_TRUE(store_->claim(kT0 + minutes(1), 10, kLease).empty());
   EXPECT_EQ(raw_->query_text("SELECT status FROM tasks WHERE id = 'has space'"), "FAILED");
 }
 
-TEST_F(SqliteBadRows, LeaseRecoveryFailsARunningRowItCannotRead) {
+TEST_F(SqliteBadRows, ExpiredFailsARunningRowItCannotReadAndListsTheOthers) {
   std::string a = put(seconds(1));
-  ASSERT_EQ(store_->dequeue(kT0 + seconds(1), kLease)->id, a);
+  ASSERT_EQ(store_->claim(kT0 + seconds(1), 1, kLease).at(0).id, a);
   insert_raw("bad-running", "RUNNING", "{\"not\": \"an array\"}", kEarly,
              "2026-11-26T05:00:00.000000+00:00", ", lease_expires_at",
              ", '2026-11-26T05:00:30.000000+00:00'");
-  EXPECT_EQ(store_->recover_expired(kT0 + hours(1)), 2u);
+  auto lost = store_->expired(kT0 + hours(1), 10);
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].id, a);
   expect_failed_as_corrupt("bad-running");
-  EXPECT_EQ(store_->get_task(a)->status, TaskStatus::RETRYING);  // max_retries 3 by default
+  EXPECT_EQ(store_->get_task(a)->status, TaskStatus::RUNNING);  // the engine decides, not the store
+  EXPECT_EQ(store_->expired(kT0 + hours(1), 10).size(), 1u);
 }
 
 TEST_F(SqliteBadRows, AResultWithInvalidJsonIsASerializationErrorNamingTheTask) {

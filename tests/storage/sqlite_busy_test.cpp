@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "omniq/settings.hpp"
-#include "omniq/sqlite_storage.hpp"
-#include "storage/sqlite_db.hpp"
+#include "storage/sqlite/sqlite_db.hpp"
+#include "storage/sqlite/sqlite_storage.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -52,7 +52,7 @@ TEST_F(SqliteBusy, AWriteThatCannotGetTheLockIsAStorageErrorSayingWhy) {
   }
   other_->exec("ROLLBACK");
   Task later = make("later");
-  EXPECT_EQ(store_->enqueue(later), later.id);  // the store is fine once the lock is gone
+  EXPECT_EQ(store_->enqueue(later).id, later.id);  // the store is fine once the lock is gone
 }
 
 TEST_F(SqliteBusy, ReadsSeeTheLastCommitWithoutWaiting) {
@@ -60,13 +60,19 @@ TEST_F(SqliteBusy, ReadsSeeTheLastCommitWithoutWaiting) {
   EXPECT_EQ(store_->list_tasks({}).size(), 1u);
   EXPECT_EQ(store_->stats().count(TaskStatus::PENDING), 1u);
   EXPECT_EQ(store_->next_eta(), kT0 + hours(1));
-  (void)store_->change_counter();
+  EXPECT_TRUE(store_->workers(kT0).empty());
+  EXPECT_EQ(store_->finished_per_minute(kT0, kT0 + minutes(2)), std::vector<std::size_t>(2));
 }
 
 TEST_F(SqliteBusy, IdlePollsTakeNoWriteLock) {
-  // Nothing is due and no lease ran out: neither call needs the lock.
-  EXPECT_TRUE(store_->dequeue_many(kT0, 10, seconds(30)).empty());
-  EXPECT_EQ(store_->recover_expired(kT0), 0u);
+  // Nothing is due (nor in a paused or empty queue) and no lease ran out:
+  // none of these calls needs the lock.
+  EXPECT_TRUE(store_->claim(kT0, 10, seconds(30)).empty());
+  EXPECT_TRUE(store_->claim(kT0 + hours(2), 10, seconds(30), "other").empty());
+  WriteBatch nothing;
+  nothing.claims = {{"default", 0}};
+  EXPECT_TRUE(store_->write(nothing).claimed.empty());
+  EXPECT_TRUE(store_->expired(kT0 + hours(2), 10).empty());
 }
 
 }  // namespace

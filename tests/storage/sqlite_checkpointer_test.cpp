@@ -6,9 +6,9 @@
 #include <string>
 #include <thread>
 
-#include "storage/sqlite_checkpointer.hpp"
-#include "storage/sqlite_db.hpp"
-#include "storage/sqlite_statement.hpp"
+#include "storage/sqlite/sqlite_checkpointer.hpp"
+#include "storage/sqlite/sqlite_db.hpp"
+#include "storage/sqlite/sqlite_statement.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -28,12 +28,7 @@ class SqliteCheckpointerTest : public ::testing::Test {
   void write_rows(int from, int count) {
     SqliteStatement s(db_, "INSERT INTO t (x, pad) VALUES (?1, ?2)");
     std::string pad(3000, 'x');
-    for (int i = from; i < from + count; ++i) {
-      StatementUse q(s);
-      q->bind(1, i);
-      q->bind(2, pad);
-      q->run();
-    }
+    for (int i = from; i < from + count; ++i) Query(s, i, pad)->run();
   }
 
   std::uintmax_t wal_bytes() const {

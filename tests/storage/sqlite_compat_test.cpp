@@ -2,14 +2,11 @@
 // and filled the way the Python library does it is upgraded in place, read,
 // claimed in the right order and finished, and what omniq writes keeps the
 // original's column forms (so the Python program can read it back).
-#include <gtest/gtest.h>
-
 #include "omniq/settings.hpp"
-#include "omniq/sqlite_storage.hpp"
-#include "storage/sqlite_db.hpp"
-#include "storage/sqlite_sql.hpp"
-#include "storage/sqlite_statement.hpp"
-#include "support/temp_dir.hpp"
+#include "storage/sqlite/sqlite_sql.hpp"
+#include "storage/sqlite/sqlite_statement.hpp"
+#include "storage/sqlite_original.hpp"
+#include "storage/storage_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -19,110 +16,62 @@ using namespace std::chrono;
 constexpr Duration kLease = seconds(30);
 const Timestamp kDay = sys_days{2026y / November / 26};
 
-// The original library's schema, as its SQLiteStorage._migrate creates it.
-const char* const kOriginalSchema = R"(
-CREATE TABLE IF NOT EXISTS tasks (
-    id TEXT PRIMARY KEY,
-    func_path TEXT NOT NULL,
-    args TEXT NOT NULL,
-    kwargs TEXT NOT NULL,
-    status TEXT NOT NULL,
-    schedule TEXT NOT NULL,
-    eta TEXT,
-    max_retries INTEGER NOT NULL,
-    timeout INTEGER,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    last_attempt_at TEXT,
-    error TEXT
-);
-CREATE TABLE IF NOT EXISTS results (
-    task_id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    result TEXT,
-    error TEXT,
-    finished_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    last_attempt_at TEXT,
-    FOREIGN KEY (task_id) REFERENCES tasks (id) ON DELETE CASCADE
-);
-CREATE INDEX IF NOT EXISTS idx_tasks_status_eta ON tasks (status, eta);
-CREATE INDEX IF NOT EXISTS idx_tasks_eta ON tasks (eta);
-CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks (status);
-)";
-
-// The original's INSERT: only its own fourteen columns.
-std::string original_insert(const std::string& id, const std::string& status,
-                            const std::string& schedule, const std::string& eta_sql,
-                            const std::string& timeout_sql, const std::string& created_at) {
-  return "INSERT INTO tasks (id, func_path, args, kwargs, status, schedule, eta, max_retries, "
-         "timeout, attempts, created_at, updated_at, last_attempt_at, error) VALUES ('" +
-         id + "', 'app.tasks.add', '[1, 2]', '{\"x\": \"y\"}', '" + status + "', '" + schedule +
-         "', " + eta_sql + ", 3, " + timeout_sql + ", 0, '" + created_at + "', '" + created_at +
-         "', NULL, 'null')";
-}
-
-class SqliteCompat : public ::testing::Test {
+class SqliteCompat : public OriginalDatabase {
  protected:
-  void SetUp() override {
-    raw_ = std::make_unique<SqliteDb>(path(), seconds(5));
-    raw_->exec("PRAGMA journal_mode = WAL");
-    raw_->exec(kOriginalSchema);
-  }
-  void TearDown() override {
-    if (store_) store_->close();
-  }
-  std::string path() const { return (dir_ / "python.db").string(); }
-  SQLiteStorage& store() {
-    if (!store_) store_ = std::make_unique<SQLiteStorage>(SQLiteStorage::Options{path()});
-    return *store_;
-  }
-  std::string text(const std::string& query) { return raw_->query_text(query); }
-
   // Rows as the Python library writes them: text times with and without
   // fraction, NULL eta for "now", schedule JSON with a timedelta interval,
   // integer timeout, the JSON text null for "no error".
   void fill_like_python() {
-    raw_->exec(original_insert("py-1", "PENDING", R"({"eta": null, "interval": null})", "NULL",
-                               "30", "2026-11-26T04:06:40+00:00"));
-    raw_->exec(original_insert(
-        "py-2", "PENDING",
-        R"({"eta": "2026-11-26T04:06:41.500000+00:00", "interval": {"type": "timedelta", "total_seconds": 60.0}})",
-        "'2026-11-26T04:06:41.500000+00:00'", "NULL", "2026-11-26T04:06:39.250000+00:00"));
-    raw_->exec(original_insert("py-3", "PENDING", R"({"eta": null, "interval": null})", "NULL",
-                               "NULL", "2026-11-26T04:06:42+00:00"));
-    raw_->exec(original_insert("py-4", "PENDING", R"({"eta": "2026-11-26T05:00:00+00:00"})",
-                               "'2026-11-26T05:00:00+00:00'", "NULL", "2026-11-26T04:06:30+00:00"));
-    raw_->exec(
-        original_insert("py-done", "SUCCESS", "{}", "NULL", "NULL", "2026-11-26T03:59:00+00:00"));
-    raw_->exec(
-        original_insert("py-failed", "FAILED", "{}", "NULL", "NULL", "2026-11-26T04:00:00+00:00"));
+    insert({.id = "py-1", .timeout_sql = "30"});
+    insert({.id = "py-2",
+            .schedule = R"({"eta": "2026-11-26T04:06:41.500000+00:00", "interval": )"
+                        R"({"type": "timedelta", "total_seconds": 60.0}})",
+            .eta_sql = "'2026-11-26T04:06:41.500000+00:00'",
+            .created_at = "2026-11-26T04:06:39.250000+00:00"});
+    insert({.id = "py-3", .created_at = "2026-11-26T04:06:42+00:00"});
+    insert({.id = "py-4",
+            .schedule = R"({"eta": "2026-11-26T05:00:00+00:00"})",
+            .eta_sql = "'2026-11-26T05:00:00+00:00'",
+            .created_at = "2026-11-26T04:06:30+00:00"});
+    insert({.id = "py-done",
+            .status = "SUCCESS",
+            .schedule = "{}",
+            .created_at = "2026-11-26T03:59:00+00:00"});
+    insert({.id = "py-failed",
+            .status = "FAILED",
+            .schedule = "{}",
+            .created_at = "2026-11-26T04:00:00+00:00"});
     raw_->exec(
         "INSERT INTO results (task_id, status, result, error, finished_at, attempts, "
         "last_attempt_at) VALUES ('py-done', 'SUCCESS', '{\"v\": 1}', NULL, "
         "'2026-11-26T04:00:00+00:00', 1, '2026-11-26T03:59:59Z'), ('py-failed', 'FAILED', NULL, "
         "'division by zero', '2026-11-26T04:01:00Z', 2, NULL)");
   }
-
-  TempDir dir_;
-  std::unique_ptr<SqliteDb> raw_;
-  std::unique_ptr<SQLiteStorage> store_;
 };
 
 TEST_F(SqliteCompat, TheOriginalsDatabaseIsUpgradedInPlaceWithDefaults) {
   fill_like_python();
   store();
   EXPECT_EQ(raw_->query_int("PRAGMA user_version"), sql::kSchemaVersion);
-  EXPECT_EQ(text("SELECT cancel_requested || '/' || coalesce(lease_expires_at, 'NULL') FROM tasks "
-                 "WHERE id = 'py-1'"),
-            "0/NULL");
+  EXPECT_EQ(text("SELECT cancel_requested || '/' || coalesce(lease_expires_at, 'NULL') || '/' || "
+                 "queue || '/' || priority || '/' || coalesce(unique_key, 'NULL') || '/' || "
+                 "unique_statuses || '/' || coalesce(retry_of, 'NULL') FROM tasks WHERE id = "
+                 "'py-1'"),
+            "0/NULL/default/0/NULL/0/NULL");
   EXPECT_EQ(text("SELECT coalesce(error_detail, 'NULL') FROM results WHERE task_id = 'py-failed'"),
             "NULL");
+  for (const char* table : {"omniq_queues", "omniq_workers"}) {
+    EXPECT_EQ(raw_->query_int("SELECT count(*) FROM sqlite_schema WHERE name = '" +
+                              std::string(table) + "'"),
+              1)
+        << table;
+  }
   // The original's own INSERT still works after the upgrade.
-  raw_->exec(
-      original_insert("py-late", "PENDING", "{}", "NULL", "NULL", "2026-11-26T04:06:50+00:00"));
-  EXPECT_TRUE(store().get_task("py-late").has_value());
+  insert({.id = "py-late", .created_at = "2026-11-26T04:06:50+00:00"});
+  Task late = *store().get_task("py-late");
+  EXPECT_EQ(late.queue, "default");
+  EXPECT_EQ(late.priority, 0);
+  EXPECT_FALSE(late.unique_key.has_value());
 }
 
 TEST_F(SqliteCompat, TheOriginalsRowsReadAsTasksAndResults) {
@@ -137,6 +86,8 @@ TEST_F(SqliteCompat, TheOriginalsRowsReadAsTasksAndResults) {
   EXPECT_EQ(t1.max_retries, 3);
   EXPECT_EQ(t1.created_at, kDay + 4h + 6min + 40s);
   EXPECT_FALSE(t1.error.has_value());
+  EXPECT_EQ(t1.queue, "default");
+  EXPECT_EQ(t1.priority, 0);
   Task t2 = *store().get_task("py-2");
   EXPECT_EQ(t2.schedule.eta, kDay + 4h + 6min + 41500ms);
   EXPECT_EQ(t2.schedule.interval, minutes(1));
@@ -165,7 +116,7 @@ TEST_F(SqliteCompat, TheOriginalsRowsReadAsTasksAndResults) {
 TEST_F(SqliteCompat, TheOriginalsRowsAreClaimedInDueOrderAndFinished) {
   fill_like_python();
   Timestamp now = kDay + 4h + 7min;
-  auto claimed = store().dequeue_many(now, 10, kLease);
+  auto claimed = store().claim(now, 10, kLease);
   ASSERT_EQ(claimed.size(), 3u);  // py-4 is not due yet
   EXPECT_EQ(claimed[0].id, "py-1");
   EXPECT_EQ(claimed[1].id, "py-2");
@@ -175,24 +126,23 @@ TEST_F(SqliteCompat, TheOriginalsRowsAreClaimedInDueOrderAndFinished) {
   // The claim gave py-1 its due time as eta, in the full form.
   EXPECT_EQ(text("SELECT eta FROM tasks WHERE id = 'py-1'"), "2026-11-26T04:06:40.000000+00:00");
 
-  Outcome ok{"py-1",
-             1,
-             TaskStatus::SUCCESS,
-             std::nullopt,
-             TaskResult{"py-1", TaskStatus::SUCCESS, Value{{"sum", 3}}, std::nullopt, now, 1, now},
-             std::nullopt,
-             now};
   TaskError boom{"ZeroDivisionError", "boom", now, "Traceback ...", 0, false};
-  Outcome failed{"py-2",
-                 1,
-                 TaskStatus::FAILED,
-                 std::nullopt,
-                 TaskResult{"py-2", TaskStatus::FAILED, std::nullopt, boom, now, 1, now},
-                 boom,
-                 now};
-  Outcome retry{"py-3", 1, TaskStatus::RETRYING, now + 1min, std::nullopt, boom, now};
-  EXPECT_EQ(store().finish_many(std::vector<Outcome>{ok, failed, retry}),
-            (std::vector<bool>{true, true, true}));
+  auto outcome = [&](const char* id, TaskStatus status) {
+    Outcome o;
+    o.task_id = id;
+    o.attempt = 1;
+    o.status = status;
+    o.at = now;
+    if (status == TaskStatus::FAILED || status == TaskStatus::RETRYING) o.error = boom;
+    if (is_terminal(status)) o.result = TaskResult{id, status, std::nullopt, o.error, now, 1, now};
+    return o;
+  };
+  Outcome ok = outcome("py-1", TaskStatus::SUCCESS);
+  ok.result->result = Value{{"sum", 3}};
+  Outcome retry = outcome("py-3", TaskStatus::RETRYING);
+  retry.next_eta = now + 1min;
+  EXPECT_EQ(store().finish({ok, outcome("py-2", TaskStatus::FAILED), retry}),
+            (std::vector<Applied>{Applied::yes, Applied::yes, Applied::yes}));
 
   // What the Python library reads back: its own column forms.
   EXPECT_EQ(text("SELECT status FROM tasks WHERE id = 'py-1'"), "SUCCESS");

@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include "omniq/settings.hpp"
-#include "omniq/sqlite_storage.hpp"
-#include "storage/sqlite_db.hpp"
-#include "storage/sqlite_sql.hpp"
+#include "storage/sqlite/sqlite_db.hpp"
+#include "storage/sqlite/sqlite_sql.hpp"
+#include "storage/sqlite/sqlite_storage.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -47,13 +47,15 @@ TEST_F(SqliteSchema, NewDatabaseGetsOmniqsTablesIndexesAndVersion) {
   auto db = raw();
   EXPECT_EQ(db->query_int("PRAGMA user_version"), sql::kSchemaVersion);
   EXPECT_EQ(db->query_text("PRAGMA journal_mode"), "wal");
-  for (const char* index : {"omniq_tasks_due", "omniq_tasks_lease", "omniq_tasks_status"}) {
-    EXPECT_EQ(db->query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = '" +
-                            std::string(index) + "'"),
+  for (const char* name :
+       {"omniq_tasks_claim", "omniq_tasks_odd_eta", "omniq_tasks_lease", "omniq_tasks_unique",
+        "omniq_tasks_status", "omniq_queues", "omniq_workers"}) {
+    EXPECT_EQ(db->query_int("SELECT count(*) FROM sqlite_schema WHERE name = '" +
+                            std::string(name) + "'"),
               1)
-        << index;
+        << name;
   }
-  EXPECT_EQ(db->query_int("SELECT count(*) FROM pragma_table_info('tasks')"), 16);
+  EXPECT_EQ(db->query_int("SELECT count(*) FROM pragma_table_info('tasks')"), 21);
   EXPECT_EQ(db->query_int("SELECT count(*) FROM pragma_table_info('results')"), 8);
 }
 
@@ -104,20 +106,31 @@ TEST_F(SqliteSchema, ReopeningKeepsTasksResultsAndClaims) {
   waiting.schedule = {kT0 + minutes(5), minutes(1)};
   waiting.timeout = milliseconds(2500);
   waiting.kwargs = Value{{"k", "v"}};
+  waiting.queue = "mail";
+  waiting.priority = -2;
+  waiting.unique_key = "mail:1";
+  waiting.unique_statuses = 0x13;
   Task done = make("done", seconds(1));
   Task running = make("running", seconds(2));
-  Task claimed_done, claimed_running;
+  Task claimed_running;
   TaskResult result;
   {
     auto s = open();
     s->enqueue(waiting);
     s->enqueue_many(std::vector<Task>{done, running});
-    claimed_done = *s->dequeue(kT0 + seconds(10), seconds(30));
-    claimed_running = *s->dequeue(kT0 + seconds(10), seconds(30));
+    auto claimed = s->claim(kT0 + seconds(10), 2, seconds(30));
+    ASSERT_EQ(claimed.size(), 2u);
+    claimed_running = claimed[1];
     result = TaskResult{done.id,          TaskStatus::SUCCESS, Value{{"answer", 42}},
                         std::nullopt,     kT0 + seconds(11),   1,
                         kT0 + seconds(10)};
-    ASSERT_TRUE(s->mark_done(done.id, result));
+    Outcome o;
+    o.task_id = done.id;
+    o.attempt = 1;
+    o.result = result;
+    o.at = kT0 + seconds(11);
+    ASSERT_EQ(s->finish({o}), std::vector<Applied>{Applied::yes});
+    s->set_paused("mail", true);
     s->close();
   }
   auto s = open();
@@ -129,11 +142,18 @@ TEST_F(SqliteSchema, ReopeningKeepsTasksResultsAndClaims) {
   EXPECT_EQ(st.count(TaskStatus::PENDING), 1u);
   EXPECT_EQ(st.count(TaskStatus::RUNNING), 1u);
   EXPECT_EQ(st.count(TaskStatus::SUCCESS), 1u);
+  EXPECT_EQ(st.paused, std::vector<std::string>{"mail"});
   EXPECT_EQ(s->next_eta(), kT0 + minutes(5));
-  // The reopened store still honours the claim's lease and recovers it after.
-  EXPECT_EQ(s->recover_expired(kT0 + seconds(20)), 0u);
-  EXPECT_EQ(s->recover_expired(kT0 + minutes(1)), 1u);
-  EXPECT_EQ(s->dequeue(kT0 + minutes(1), seconds(30))->id, running.id);
+  EXPECT_EQ(s->enqueue(make("again", seconds(3))).created, true);
+  Task twin = make("twin", seconds(4));
+  twin.unique_key = "mail:1";
+  twin.unique_statuses = 0x13;
+  EXPECT_EQ(s->enqueue(twin), (Enqueued{waiting.id, false}));
+  // The reopened store still honours the claim's lease, and lists it after.
+  EXPECT_TRUE(s->expired(kT0 + seconds(20), 10).empty());
+  auto lost = s->expired(kT0 + minutes(1), 10);
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0], claimed_running);
 }
 
 TEST_F(SqliteSchema, DatabaseFilesAreCreatedPrivate) {
@@ -158,25 +178,21 @@ TEST_F(SqliteSchema, FilesArePrivateEvenUnderAPermissiveUmask) {
   }
 }
 
-TEST_F(SqliteSchema, InMemoryDatabaseWorksOnOneConnection) {
+TEST_F(SqliteSchema, InMemoryDatabaseWorksOnOneConnectionWithoutAWatch) {
   SQLiteStorage s(SQLiteStorage::Options{":memory:", Durability::off});
-  auto before = s.change_counter();
+  EXPECT_EQ(s.watch(), nullptr);
   Task t = make("mem");
   s.enqueue(t);
-  EXPECT_NE(s.change_counter(), before);
   EXPECT_EQ(s.get_task(t.id), t);
-  Task c = *s.dequeue(kT0, seconds(30));
-  EXPECT_EQ(c.id, t.id);
-  EXPECT_TRUE(s.mark_done(t.id, TaskResult{t.id, TaskStatus::SUCCESS, Value(1), {}, kT0, 1, {}}));
+  auto claimed = s.claim(kT0, 1, seconds(30));
+  ASSERT_EQ(claimed.size(), 1u);
+  Outcome o;
+  o.task_id = t.id;
+  o.attempt = 1;
+  o.result = TaskResult{t.id, TaskStatus::SUCCESS, Value(1), {}, kT0, 1, {}};
+  o.at = kT0;
+  EXPECT_EQ(s.finish({o}), std::vector<Applied>{Applied::yes});
   EXPECT_EQ(s.stats().count(TaskStatus::SUCCESS), 1u);
-}
-
-TEST_F(SqliteSchema, ChangeCounterSeesAnotherConnectionsCommit) {
-  auto a = open();
-  auto b = open();
-  auto before = a->change_counter();
-  b->enqueue(make("from b"));
-  EXPECT_NE(a->change_counter(), before);
 }
 
 TEST_F(SqliteSchema, NegativeBusyTimeoutIsAConfigError) {

@@ -13,6 +13,7 @@
 
 #include "storage/memory/memory_storage.hpp"
 #include "storage/postgres/postgres_storage.hpp"
+#include "storage/sqlite/sqlite_storage.hpp"
 
 namespace omniq::testing {
 
@@ -44,7 +45,11 @@ inline std::vector<BackendFactory> all_backends() {
   return {
       {"memory", [](const std::filesystem::path&) { return std::make_shared<MemoryStorage>(); },
        false},
-      // TODO(core): file and sqlite come back on the new contract.
+      // TODO(core): file comes back on the new contract.
+      {"sqlite",
+       [](const std::filesystem::path& dir) {
+         return std::make_shared<SQLiteStorage>(SQLiteStorage::Options{(dir / "q.db").string()});
+       }},
   };
 }
 #endif

@@ -25,6 +25,13 @@ TEST(Time, ParsesEveryFormTheOriginalWrites) {
   EXPECT_EQ(parse_time("2026-11-26 04:06:42.000001+00:00"), t + microseconds(1));
 }
 
+TEST(Time, ReadsATimeWithoutOffsetAsUtc) {
+  Timestamp t = sys_days{2026y / November / 30} + 2h + 39min + 30s + microseconds(195842);
+  EXPECT_EQ(parse_time("2026-11-30T02:39:30.195842"), t);
+  EXPECT_EQ(parse_time("2026-11-30T02:39:30"), t - microseconds(195842));
+  EXPECT_EQ(parse_time("2026-11-30T04:39:30.195842+02:00"), t);
+}
+
 TEST(Time, RoundTripsToTheMicrosecond) {
   Timestamp t = sys_days{1999y / December / 31} + 23h + 59min + 59s + microseconds(999999);
   EXPECT_EQ(parse_time(format_time(t)), t);
@@ -38,9 +45,10 @@ TEST(Time, FullFormSortsAsText) {
 
 TEST(Time, RejectsMalformedText) {
   for (const char* bad :
-       {"", "2026-11-26", "2026-11-26T04:06:42", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+       {"", "2026-11-26", "2026-11-26T04:06", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
         "2026-11-26T25:00:00Z", "2026-11-26T04:06:42.Z", "2026-11-26T04:06:42+0000",
-        "2026-11-26T04:06:42Zjunk", "garbage-and-more-garbage"}) {
+        "2026-11-26T04:06:42Zjunk", "2026-11-26T04:06:42 ", "2026-11-26T04:06:42.",
+        "garbage-and-more-garbage"}) {
     EXPECT_THROW(parse_time(bad), SerializationError) << bad;
   }
 }

@@ -1,8 +1,11 @@
 #include "sqlite_codec.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include "serializer.hpp"
 #include "sqlite_sql.hpp"
-#include "storage_rules.hpp"
+#include "storage/storage_rules.hpp"
 
 namespace omniq {
 namespace {
@@ -17,101 +20,87 @@ std::optional<std::string> opt_time(const std::optional<Timestamp>& t) {
   return format_time(*t);
 }
 
+[[noreturn]] void bad_column(const char* name, const std::string& why) {
+  throw SerializationError("column " + std::string(name) + " " + why);
+}
+
+std::string_view text_of(const SqliteStatement& s, int column, const char* name) {
+  if (s.type(column) != ColumnType::text) bad_column(name, "does not hold text");
+  return s.text_view(column);
+}
+
+std::optional<std::string> opt_text_of(const SqliteStatement& s, int column, const char* name) {
+  if (s.is_null(column)) return std::nullopt;
+  return std::string(text_of(s, column, name));
+}
+
+std::int64_t integer_of(const SqliteStatement& s, int column, const char* name, std::int64_t lo,
+                        std::int64_t hi) {
+  if (s.type(column) != ColumnType::integer) bad_column(name, "does not hold an integer");
+  std::int64_t n = s.integer(column);
+  if (n < lo || n > hi) bad_column(name, "holds " + std::to_string(n) + ", out of range");
+  return n;
+}
+
+int count_of(const SqliteStatement& s, int column, const char* name) {
+  return static_cast<int>(integer_of(s, column, name, 0, 1'000'000'000));
+}
+
+Timestamp time_of(const SqliteStatement& s, int column, const char* name) {
+  try {
+    return parse_time(text_of(s, column, name));
+  } catch (const SerializationError& e) {
+    bad_column(name, e.what());
+  }
+}
+
+std::optional<Timestamp> opt_time_of(const SqliteStatement& s, int column, const char* name) {
+  if (s.is_null(column)) return std::nullopt;
+  return time_of(s, column, name);
+}
+
 // The column's JSON, or nullopt for NULL. Columns holding user values
 // (`private_values`) are reported without the parser's excerpt of them.
-std::optional<Value> json_column(const SqliteStatement& s, int column, const char* name,
-                                 bool private_values) {
+std::optional<Value> json_of(const SqliteStatement& s, int column, const char* name,
+                             bool private_values) {
   if (s.is_null(column)) return std::nullopt;
-  std::string text = s.text(column);
+  std::string_view text = text_of(s, column, name);
   try {
     return json().decode(text);
   } catch (const SerializationError& e) {
     std::string why = private_values ? std::to_string(text.size()) + " bytes" : e.what();
-    throw SerializationError("column " + std::string(name) + " does not hold valid JSON (" + why +
-                             ")");
+    bad_column(name, "does not hold valid JSON (" + why + ")");
   }
 }
 
-// An integer, real or text column as a Value, for from_value to check.
-Value scalar_column(const SqliteStatement& s, int column) {
-  switch (s.type(column)) {
-    case ColumnType::integer:
-      return Value(s.integer(column));
-    case ColumnType::real:
-      return Value(s.real(column));
-    case ColumnType::text:
-    case ColumnType::blob:
-      return Value(s.text(column));
-    case ColumnType::null:
-      break;
+TaskStatus status_of(const SqliteStatement& s, int column) {
+  std::string_view text = text_of(s, column, "status");
+  auto status = parse_status(text);
+  if (!status) {
+    bad_column("status", "holds \"" + std::string(text.substr(0, 32)) +
+                             "\", none of PENDING, RUNNING, SUCCESS, FAILED, RETRYING, CANCELLED");
   }
-  return Value(nullptr);
+  return *status;
 }
 
+// NULL, or seconds as an integer (the original) or a real (a fraction).
+std::optional<Duration> seconds_of(const SqliteStatement& s, int column, const char* name) {
+  if (s.is_null(column)) return std::nullopt;
+  if (s.type(column) == ColumnType::integer) {
+    return std::chrono::seconds(integer_of(s, column, name, 0, 3'200'000'000));
+  }
+  double seconds = s.type(column) == ColumnType::real ? s.real(column) : -1;
+  if (!(seconds >= 0 && seconds <= 3.2e9)) bad_column(name, "does not hold seconds");
+  return from_seconds(seconds);
+}
+
+// Seconds as the original writes them: an integer when whole.
 void bind_seconds(SqliteStatement& s, int index, const std::optional<Duration>& d) {
-  if (!d) {
-    s.bind_null(index);
-  } else if (d->count() % 1000000 == 0) {
+  if (d && d->count() % 1000000 == 0) {
     s.bind(index, static_cast<std::int64_t>(d->count() / 1000000));
-  } else {
+  } else if (d) {
     s.bind(index, to_seconds(*d));
   }
-}
-
-// The common row (kwargs and schedule empty, no error, column types as omniq
-// writes them) read straight into a Task; nullopt for anything else, which
-// read_task then reads through task_from_value with its full checks and
-// messages. Accepts only what that path accepts, with the same result.
-std::optional<Task> read_plain_task(const SqliteStatement& s) {
-  using namespace sql;
-  auto is = [&](int column, ColumnType t) { return s.type(column) == t; };
-  auto text_or_null = [&](int column) {
-    return is(column, ColumnType::text) || is(column, ColumnType::null);
-  };
-  if (!is(kId, ColumnType::text) || !is(kFuncPath, ColumnType::text) ||
-      !is(kArgs, ColumnType::text) || !is(kKwargs, ColumnType::text) ||
-      !is(kStatus, ColumnType::text) || !is(kSchedule, ColumnType::text) ||
-      !is(kMaxRetries, ColumnType::integer) || !is(kAttempts, ColumnType::integer) ||
-      !is(kCreatedAt, ColumnType::text) || !is(kUpdatedAt, ColumnType::text) ||
-      !is(kError, ColumnType::null) || !text_or_null(kLastAttemptAt) ||
-      !text_or_null(kLeaseExpiresAt) ||
-      !(is(kTimeout, ColumnType::integer) || is(kTimeout, ColumnType::null))) {
-    return std::nullopt;
-  }
-  if (s.text_view(kKwargs) != "{}" || s.text_view(kSchedule) != "{}") return std::nullopt;
-  auto counted = [&](int column) -> std::optional<int> {
-    std::int64_t n = s.integer(column);
-    if (n < 0 || n > 1'000'000'000) return std::nullopt;
-    return static_cast<int>(n);
-  };
-  auto max_retries = counted(kMaxRetries);
-  auto attempts = counted(kAttempts);
-  auto status = parse_status(s.text_view(kStatus));
-  if (!max_retries || !attempts || !status) return std::nullopt;
-  Task t;
-  t.id = s.text(kId);
-  if (!is_valid_id(t.id)) return std::nullopt;
-  try {
-    t.args = json().decode(s.text_view(kArgs));
-    t.created_at = parse_time(s.text_view(kCreatedAt));
-    t.updated_at = parse_time(s.text_view(kUpdatedAt));
-    if (!s.is_null(kLastAttemptAt)) t.last_attempt_at = parse_time(s.text_view(kLastAttemptAt));
-    if (!s.is_null(kLeaseExpiresAt)) t.lease_expires_at = parse_time(s.text_view(kLeaseExpiresAt));
-  } catch (const SerializationError&) {
-    return std::nullopt;
-  }
-  if (!t.args.is_array()) return std::nullopt;
-  if (!s.is_null(kTimeout)) {
-    std::int64_t seconds = s.integer(kTimeout);
-    if (seconds < 0 || seconds > 3'200'000'000) return std::nullopt;
-    t.timeout = std::chrono::seconds(seconds);
-  }
-  t.func_path = s.text(kFuncPath);
-  t.kwargs = Value::object();
-  t.status = *status;
-  t.max_retries = *max_retries;
-  t.attempts = *attempts;
-  return t;
 }
 
 }  // namespace
@@ -120,125 +109,100 @@ std::string encode_error(const TaskError& e) {
   return json().encode(to_value(e));
 }
 
-std::string encode_schedule(const Schedule& s) {
-  return json().encode(to_value(s));
+void bind_task(SqliteStatement& s, const Task& t) {
+  s.bind_all(t.id, t.func_path, json().encode(t.args), json().encode(t.kwargs), to_string(t.status),
+             json().encode(to_value(t.schedule)), format_time(due_time(t)), t.max_retries,
+             std::nullopt /* timeout, below */, t.attempts, format_time(t.created_at),
+             format_time(t.updated_at), opt_time(t.last_attempt_at),
+             t.error ? std::optional(encode_error(*t.error)) : std::nullopt,
+             opt_time(t.lease_expires_at), int{t.cancel_requested}, t.queue, t.priority,
+             t.unique_key, int{t.unique_statuses}, t.retry_of);
+  bind_seconds(s, 9, t.timeout);
 }
 
-EncodedTask encode_task(const Task& t) {
-  EncodedTask row;
-  row.id = t.id;
-  row.func_path = t.func_path;
-  row.args = json().encode(t.args);
-  row.kwargs = json().encode(t.kwargs);
-  row.status = std::string(to_string(t.status));
-  row.schedule = encode_schedule(t.schedule);
-  row.eta = format_time(due_time(t));
-  row.max_retries = t.max_retries;
-  row.timeout = t.timeout;
-  row.attempts = t.attempts;
-  row.created_at = format_time(t.created_at);
-  row.updated_at = format_time(t.updated_at);
-  row.last_attempt_at = opt_time(t.last_attempt_at);
-  if (t.error) row.error = encode_error(*t.error);
-  row.lease_expires_at = opt_time(t.lease_expires_at);
-  return row;
+void bind_result(SqliteStatement& s, const TaskResult& r) {
+  s.bind_all(r.task_id, to_string(r.status),
+             r.result ? std::optional(json().encode(*r.result)) : std::nullopt,
+             r.error ? std::optional(r.error->message) : std::nullopt, format_time(r.finished_at),
+             r.attempts, opt_time(r.last_attempt_at),
+             r.error ? std::optional(encode_error(*r.error)) : std::nullopt);
 }
 
-EncodedResult encode_result(std::string_view task_id, const TaskResult& r) {
-  EncodedResult row;
-  row.task_id = std::string(task_id);
-  row.status = std::string(to_string(r.status));
-  if (r.result) row.result = json().encode(*r.result);
-  if (r.error) {
-    row.error = r.error->message;
-    row.error_detail = encode_error(*r.error);
+Task read_claim(const SqliteStatement& s) {
+  using namespace sql;
+  Task t;
+  t.id = std::string(text_of(s, kId, "id"));
+  if (!is_valid_id(t.id)) {
+    bad_column("id", "holds \"" + t.id.substr(0, 64) + "\", which is not a valid task id");
   }
-  row.finished_at = format_time(r.finished_at);
-  row.attempts = r.attempts;
-  row.last_attempt_at = opt_time(r.last_attempt_at);
-  return row;
-}
-
-void bind_task(SqliteStatement& s, const EncodedTask& row) {
-  s.bind_ref(1, row.id);
-  s.bind_ref(2, row.func_path);
-  s.bind_ref(3, row.args);
-  s.bind_ref(4, row.kwargs);
-  s.bind_ref(5, row.status);
-  s.bind_ref(6, row.schedule);
-  s.bind_ref(7, row.eta);
-  s.bind(8, row.max_retries);
-  bind_seconds(s, 9, row.timeout);
-  s.bind(10, row.attempts);
-  s.bind_ref(11, row.created_at);
-  s.bind_ref(12, row.updated_at);
-  s.bind_ref(13, row.last_attempt_at);
-  s.bind_ref(14, row.error);
-  s.bind_ref(15, row.lease_expires_at);
-  s.bind(16, std::int64_t{0});
-}
-
-void bind_result(SqliteStatement& s, const EncodedResult& row) {
-  s.bind_ref(1, row.task_id);
-  s.bind_ref(2, row.status);
-  s.bind_ref(3, row.result);
-  s.bind_ref(4, row.error);
-  s.bind_ref(5, row.finished_at);
-  s.bind(6, row.attempts);
-  s.bind_ref(7, row.last_attempt_at);
-  s.bind_ref(8, row.error_detail);
+  t.status = status_of(s, kStatus);
+  t.attempts = count_of(s, kAttempts, "attempts");
+  t.updated_at = time_of(s, kUpdatedAt, "updated_at");
+  t.last_attempt_at = opt_time_of(s, kLastAttemptAt, "last_attempt_at");
+  t.lease_expires_at = opt_time_of(s, kLeaseExpiresAt, "lease_expires_at");
+  if (t.status == TaskStatus::RUNNING && !t.lease_expires_at) {
+    t.lease_expires_at = t.last_attempt_at.value_or(t.updated_at) + kOriginalClaimLease;
+  }
+  t.cancel_requested = integer_of(s, kCancelRequested, "cancel_requested", 0, 1) != 0;
+  return t;
 }
 
 Task read_task(const SqliteStatement& s) {
-  if (auto plain = read_plain_task(s)) return std::move(*plain);
   using namespace sql;
-  Value v = Value::object();
-  v["id"] = scalar_column(s, kId);
-  v["func_path"] = scalar_column(s, kFuncPath);
-  auto args = json_column(s, kArgs, "args", true);
-  auto kwargs = json_column(s, kKwargs, "kwargs", true);
-  if (!args || !kwargs) throw SerializationError("column args or kwargs is NULL");
-  v["args"] = std::move(*args);
-  v["kwargs"] = std::move(*kwargs);
-  v["status"] = scalar_column(s, kStatus);
-  if (auto schedule = json_column(s, kSchedule, "schedule", false)) v["schedule"] = *schedule;
-  v["max_retries"] = scalar_column(s, kMaxRetries);
-  v["timeout"] = scalar_column(s, kTimeout);
-  v["attempts"] = scalar_column(s, kAttempts);
-  v["created_at"] = scalar_column(s, kCreatedAt);
-  v["updated_at"] = scalar_column(s, kUpdatedAt);
-  v["last_attempt_at"] = scalar_column(s, kLastAttemptAt);
-  // The original writes the JSON text "null" for no error: null reads as absent.
-  if (auto error = json_column(s, kError, "error", false)) v["error"] = *error;
-  v["lease_expires_at"] = scalar_column(s, kLeaseExpiresAt);
-  Task t = task_from_value(v);
-  if (!is_valid_id(t.id)) {
-    throw SerializationError("column id holds \"" + t.id.substr(0, 64) +
-                             "\", which is not a valid task id");
-  }
+  Task t = read_claim(s);
+  t.func_path = std::string(text_of(s, kFuncPath, "func_path"));
+  auto args = json_of(s, kArgs, "args", true);
+  if (!args || !args->is_array()) bad_column("args", "does not hold a JSON array");
+  t.args = std::move(*args);
+  auto kwargs = json_of(s, kKwargs, "kwargs", true);
+  if (!kwargs || !kwargs->is_object()) bad_column("kwargs", "does not hold a JSON object");
+  t.kwargs = std::move(*kwargs);
+  auto schedule = json_of(s, kSchedule, "schedule", false);
+  if (schedule && !schedule->is_null()) t.schedule = schedule_from_value(*schedule);
+  t.max_retries = count_of(s, kMaxRetries, "max_retries");
+  t.timeout = seconds_of(s, kTimeout, "timeout");
+  t.created_at = time_of(s, kCreatedAt, "created_at");
+  // The original writes the JSON text "null" for no error.
+  auto error = json_of(s, kError, "error", false);
+  if (error && !error->is_null()) t.error = task_error_from_value(*error);
+  t.queue = std::string(text_of(s, kQueue, "queue"));
+  t.priority = static_cast<int>(integer_of(
+      s, kPriority, "priority", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+  t.unique_key = opt_text_of(s, kUniqueKey, "unique_key");
+  t.unique_statuses =
+      static_cast<std::uint8_t>(integer_of(s, kUniqueStatuses, "unique_statuses", 0, 63));
+  t.retry_of = opt_text_of(s, kRetryOf, "retry_of");
   return t;
 }
 
 TaskResult read_result(const SqliteStatement& s) {
   using namespace sql;
-  Value v = Value::object();
-  v["task_id"] = scalar_column(s, kRTaskId);
-  v["status"] = scalar_column(s, kRStatus);
+  TaskResult r;
+  r.task_id = std::string(text_of(s, kRTaskId, "task_id"));
+  r.status = status_of(s, kRStatus);
   // NULL = no value; the JSON text "null" = a null value (a void handler's).
-  if (auto result = json_column(s, kRResult, "result", true)) v["result"] = *result;
-  v["finished_at"] = scalar_column(s, kRFinishedAt);
-  v["attempts"] = scalar_column(s, kRAttempts);
-  v["last_attempt_at"] = scalar_column(s, kRLastAttemptAt);
-  auto detail = json_column(s, kRErrorDetail, "error_detail", false);
+  r.result = json_of(s, kRResult, "result", true);
+  r.finished_at = time_of(s, kRFinishedAt, "finished_at");
+  r.attempts = count_of(s, kRAttempts, "attempts");
+  r.last_attempt_at = opt_time_of(s, kRLastAttemptAt, "last_attempt_at");
+  auto detail = json_of(s, kRErrorDetail, "error_detail", false);
   if (detail && !detail->is_null()) {
-    v["error"] = *detail;
-  } else if (!s.is_null(kRError)) {
+    r.error = task_error_from_value(*detail);
+  } else if (auto message = opt_text_of(s, kRError, "error")) {
     // A row the original wrote: only the message is known.
-    v["error"] = Value{
-        {"error_type", "Error"}, {"message", s.text(kRError)}, {"timestamp", v["finished_at"]},
-        {"traceback", nullptr},  {"retry_count", 0},           {"is_retryable", false}};
+    r.error = TaskError{"Error", *message, r.finished_at, std::nullopt, 0, false};
   }
-  return task_result_from_value(v);
+  return r;
+}
+
+CorruptRow corrupt_row(const SqliteStatement& s, std::string reason) {
+  CorruptRow row{s.integer(sql::kRowid), std::nullopt, 0, std::move(reason)};
+  if (!s.is_null(sql::kId)) row.id = s.text(sql::kId);
+  if (s.type(sql::kAttempts) == ColumnType::integer) {
+    row.attempts =
+        static_cast<int>(std::clamp<std::int64_t>(s.integer(sql::kAttempts), 0, 1'000'000'000));
+  }
+  return row;
 }
 
 }  // namespace omniq

@@ -8,8 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <thread>
+
+#include "sqlite_statement.hpp"
 
 namespace omniq {
 namespace {
@@ -28,11 +29,6 @@ void create_private_file(const std::string& path) {
                      "\": " + std::strerror(errno) +
                      " (give a path in an existing, writable directory, or :memory:)");
 }
-
-struct StmtDeleter {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
 
 }  // namespace
 
@@ -60,7 +56,14 @@ SqliteDb::SqliteDb(std::string path, Duration busy_timeout)
 }
 
 SqliteDb::~SqliteDb() {
+  statements_.clear();  // finalized before their connection closes
   sqlite3_close_v2(db_);
+}
+
+SqliteStatement& SqliteDb::prepared(const std::string& sql) {
+  auto& s = statements_[&sql];
+  if (!s) s = std::make_unique<SqliteStatement>(*this, sql);
+  return *s;
 }
 
 int SqliteDb::on_busy(void* self, int count) {
@@ -105,30 +108,13 @@ void SqliteDb::exec(std::string_view sql) {
 }
 
 std::int64_t SqliteDb::query_int(std::string_view sql) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-  StmtPtr stmt(raw);
-  if (rc != SQLITE_OK) fail(rc, "preparing \"" + std::string(sql) + "\"");
-  rc = sqlite3_step(stmt.get());
-  if (rc == SQLITE_ROW) return sqlite3_column_int64(stmt.get(), 0);
-  if (rc == SQLITE_DONE) return 0;
-  fail(rc, "running \"" + std::string(sql) + "\"");
+  SqliteStatement s(*this, sql);
+  return s.step() ? s.integer(0) : 0;
 }
 
 std::string SqliteDb::query_text(std::string_view sql) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-  StmtPtr stmt(raw);
-  if (rc != SQLITE_OK) fail(rc, "preparing \"" + std::string(sql) + "\"");
-  rc = sqlite3_step(stmt.get());
-  if (rc == SQLITE_DONE) return {};
-  if (rc != SQLITE_ROW) fail(rc, "running \"" + std::string(sql) + "\"");
-  const unsigned char* text = sqlite3_column_text(stmt.get(), 0);
-  return text ? reinterpret_cast<const char*>(text) : "";
-}
-
-std::int64_t SqliteDb::total_changes() const {
-  return sqlite3_total_changes64(db_);
+  SqliteStatement s(*this, sql);
+  return s.step() ? s.text(0) : std::string();
 }
 
 int SqliteDb::changes() const {
@@ -137,6 +123,22 @@ int SqliteDb::changes() const {
 
 bool SqliteDb::in_transaction() const {
   return sqlite3_get_autocommit(db_) == 0;
+}
+
+SqliteTransaction::SqliteTransaction(SqliteDb& db, const char* begin) : db_(db) {
+  db_.exec(begin);
+}
+
+SqliteTransaction::~SqliteTransaction() {
+  if (!db_.in_transaction()) return;  // committed, or rolled back by SQLite itself
+  try {
+    db_.exec("ROLLBACK");
+  } catch (const StorageError&) {  // the first error is the one to report
+  }
+}
+
+void SqliteTransaction::commit() {
+  db_.exec("COMMIT");
 }
 
 }  // namespace omniq

@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "omniq/error.hpp"
 #include "omniq/time.hpp"
@@ -18,6 +20,8 @@
 struct sqlite3;
 
 namespace omniq {
+
+class SqliteStatement;
 
 // A failed SQLite call. code() is SQLite's extended result code.
 class SqliteError : public StorageError {
@@ -46,6 +50,11 @@ class SqliteDb {
   const std::string& path() const { return path_; }
   bool in_memory() const { return path_ == ":memory:"; }
 
+  // The statement prepared from `sql` on this connection: prepared at first
+  // use and kept for the connection's life. `sql` is known by its address
+  // (pass the sql:: constants, not temporaries). Throws SqliteError.
+  SqliteStatement& prepared(const std::string& sql);
+
   // Runs one or more statements that return no rows. Throws SqliteError.
   void exec(std::string_view sql);
   // Runs a statement returning one integer (e.g. "PRAGMA user_version").
@@ -56,8 +65,6 @@ class SqliteDb {
   // Throws the SqliteError for result code `rc`, with the connection's message.
   [[noreturn]] void fail(int rc, std::string_view doing) const;
 
-  // Rows changed by this connection since it opened (a cheap "did we write").
-  std::int64_t total_changes() const;
   // Rows changed by the last INSERT, UPDATE or DELETE.
   int changes() const;
   // True while a transaction is open (false after COMMIT, ROLLBACK, or an
@@ -71,6 +78,22 @@ class SqliteDb {
   std::string path_;
   Duration busy_timeout_;
   std::chrono::steady_clock::time_point busy_since_{};
+  std::unordered_map<const std::string*, std::unique_ptr<SqliteStatement>> statements_;
+};
+
+// A transaction on `db`, rolled back when the scope ends unless committed.
+class SqliteTransaction {
+ public:
+  // Runs `begin` (BEGIN IMMEDIATE takes the write lock at once). Throws SqliteError.
+  explicit SqliteTransaction(SqliteDb& db, const char* begin = "BEGIN IMMEDIATE");
+  ~SqliteTransaction();  // never throws
+  SqliteTransaction(const SqliteTransaction&) = delete;
+  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+
+  void commit();
+
+ private:
+  SqliteDb& db_;
 };
 
 }  // namespace omniq

@@ -10,11 +10,6 @@
 namespace omniq {
 namespace {
 
-struct AddedColumn {
-  const char* name;
-  const char* definition;  // for ALTER TABLE ... ADD COLUMN
-};
-
 // Columns every readable tasks/results table has (the original's core).
 const std::vector<std::string> kTaskRequired = {"id",      "func_path", "args",       "kwargs",
                                                 "status",  "schedule",  "eta",        "max_retries",
@@ -22,18 +17,23 @@ const std::vector<std::string> kTaskRequired = {"id",      "func_path", "args", 
 const std::vector<std::string> kResultRequired = {"task_id", "status",      "result",
                                                   "error",   "finished_at", "attempts"};
 
-// Columns added when missing: older tables of the original lack some, and
-// omniq's own come last. All have defaults, so the original's INSERTs work.
-const std::vector<AddedColumn> kTaskAdded = {
-    {"last_attempt_at", "last_attempt_at TEXT"},
-    {"error", "error TEXT"},
-    {"lease_expires_at", "lease_expires_at TEXT DEFAULT NULL"},
-    {"cancel_requested", "cancel_requested INTEGER NOT NULL DEFAULT 0"},
+// Columns added when missing (ALTER TABLE ... ADD COLUMN): older tables of the
+// original lack some, and omniq's own come last. All have defaults, so the
+// original's INSERTs work and its rows read as queue "default", priority 0,
+// no unique key.
+const std::vector<std::string> kTaskAdded = {
+    "last_attempt_at TEXT",
+    "error TEXT",
+    "lease_expires_at TEXT DEFAULT NULL",
+    "cancel_requested INTEGER NOT NULL DEFAULT 0",
+    "queue TEXT NOT NULL DEFAULT 'default'",
+    "priority INTEGER NOT NULL DEFAULT 0",
+    "unique_key TEXT DEFAULT NULL",
+    "unique_statuses INTEGER NOT NULL DEFAULT 0",
+    "retry_of TEXT DEFAULT NULL",
 };
-const std::vector<AddedColumn> kResultAdded = {
-    {"last_attempt_at", "last_attempt_at TEXT"},
-    {"error_detail", "error_detail TEXT DEFAULT NULL"},
-};
+const std::vector<std::string> kResultAdded = {"last_attempt_at TEXT",
+                                               "error_detail TEXT DEFAULT NULL"};
 
 std::set<std::string> strings(SqliteDb& db, const std::string& query) {
   SqliteStatement s(db, query);
@@ -49,7 +49,7 @@ std::string joined(const std::vector<std::string>& names) {
 }
 
 void upgrade_table(SqliteDb& db, const std::string& table, const std::vector<std::string>& required,
-                   const std::vector<AddedColumn>& added) {
+                   const std::vector<std::string>& added) {
   auto columns = strings(db, "SELECT name FROM pragma_table_info('" + table + "')");
   std::vector<std::string> missing;
   for (const auto& c : required) {
@@ -61,9 +61,9 @@ void upgrade_table(SqliteDb& db, const std::string& table, const std::vector<std
                        ": it was not written by omniq or the original library, so omniq will "
                        "not touch it (use a new database file)");
   }
-  for (const auto& a : added) {
-    if (!columns.count(a.name)) {
-      db.exec("ALTER TABLE " + table + " ADD COLUMN " + std::string(a.definition));
+  for (const std::string& definition : added) {
+    if (!columns.count(definition.substr(0, definition.find(' ')))) {
+      db.exec("ALTER TABLE " + table + " ADD COLUMN " + definition);
     }
   }
 }
@@ -96,16 +96,11 @@ void create_or_upgrade(SqliteDb& db) {
                          std::to_string(version) + " but has no tasks table; it is damaged");
     }
     db.exec(sql::kCreateTasks);
-    db.exec(sql::kCreateResults);
-  } else {
-    upgrade_table(db, "tasks", kTaskRequired, kTaskAdded);
-    if (tables.count("results")) {
-      upgrade_table(db, "results", kResultRequired, kResultAdded);
-    } else {
-      db.exec(sql::kCreateResults);
-    }
   }
-  db.exec(sql::kCreateIndexes);
+  if (!tables.count("results")) db.exec(sql::kCreateResults);
+  upgrade_table(db, "tasks", kTaskRequired, kTaskAdded);
+  upgrade_table(db, "results", kResultRequired, kResultAdded);
+  db.exec(sql::kCreateOwn);
   // A status index serves stats, list_tasks and purge; the original's tables
   // may have one already.
   std::int64_t status_indexes = db.query_int(
@@ -120,19 +115,9 @@ void create_or_upgrade(SqliteDb& db) {
 }  // namespace
 
 void ensure_sqlite_schema(SqliteDb& db) {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    create_or_upgrade(db);
-    db.exec("COMMIT");
-  } catch (...) {
-    if (db.in_transaction()) {
-      try {
-        db.exec("ROLLBACK");
-      } catch (const StorageError&) {  // the first error is the one to report
-      }
-    }
-    throw;
-  }
+  SqliteTransaction txn(db);
+  create_or_upgrade(db);
+  txn.commit();
 }
 
 }  // namespace omniq

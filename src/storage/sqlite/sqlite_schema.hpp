@@ -10,9 +10,11 @@ namespace omniq {
 //  - a new or empty database gets omniq's tables and indexes;
 //  - user_version = ours: checked (every required column present), missing
 //    indexes created;
-//  - user_version 0 with the original library's tables: omniq's columns are
-//    added (ALTER TABLE ... ADD COLUMN, all with defaults) with its indexes,
-//    and user_version is set;
+//  - an older user_version (1: omniq before queues, priorities and unique
+//    keys), or 0 with the original library's tables: the missing columns are
+//    added (ALTER TABLE ... ADD COLUMN, all with defaults, so existing rows
+//    read as queue "default", priority 0, no unique key), omniq's tables and
+//    indexes created, and user_version set;
 //  - a newer user_version, a `tasks` table lacking required columns, or a
 //    database holding other tables and no `tasks`: StorageError, nothing
 //    changed.

@@ -14,47 +14,25 @@ SqliteStatement::~SqliteStatement() {
   sqlite3_finalize(stmt_);
 }
 
-void SqliteStatement::bind(int index, std::string_view value) {
-  int rc =
-      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+void SqliteStatement::check(int rc) const {
   if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
+}
+
+void SqliteStatement::bind(int index, std::string_view value) {
+  check(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 void SqliteStatement::bind(int index, std::int64_t value) {
-  int rc = sqlite3_bind_int64(stmt_, index, value);
-  if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
+  check(sqlite3_bind_int64(stmt_, index, value));
 }
 
 void SqliteStatement::bind(int index, double value) {
-  int rc = sqlite3_bind_double(stmt_, index, value);
-  if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
+  check(sqlite3_bind_double(stmt_, index, value));
 }
 
-void SqliteStatement::bind(int index, const std::optional<std::string>& value) {
-  if (value) {
-    bind(index, std::string_view(*value));
-  } else {
-    bind_null(index);
-  }
-}
-
-void SqliteStatement::bind_ref(int index, std::string_view value) {
-  int rc =
-      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
-  if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
-}
-
-void SqliteStatement::bind_ref(int index, const std::optional<std::string>& value) {
-  if (value) {
-    bind_ref(index, std::string_view(*value));
-  } else {
-    bind_null(index);
-  }
-}
-
-void SqliteStatement::bind_null(int index) {
-  int rc = sqlite3_bind_null(stmt_, index);
-  if (rc != SQLITE_OK) db_->fail(rc, "binding a parameter");
+void SqliteStatement::bind(int index, std::nullopt_t) {
+  check(sqlite3_bind_null(stmt_, index));
 }
 
 bool SqliteStatement::step() {
@@ -62,7 +40,8 @@ bool SqliteStatement::step() {
   if (rc == SQLITE_ROW) return true;
   // cppcheck-suppress missingReturn ; SqliteDb::fail below is [[noreturn]] (it always throws)
   if (rc == SQLITE_DONE) return false;
-  db_->fail(rc, "running \"" + std::string(sql().substr(0, 120)) + "\"");
+  const char* sql = sqlite3_sql(stmt_);
+  db_->fail(rc, "running \"" + std::string(sql ? sql : "").substr(0, 120) + "\"");
 }
 
 int SqliteStatement::run() {
@@ -111,16 +90,6 @@ std::string_view SqliteStatement::text_view(int column) const {
   if (p == nullptr) return {};
   return std::string_view(reinterpret_cast<const char*>(p),
                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-}
-
-std::optional<std::string> SqliteStatement::opt_text(int column) const {
-  if (is_null(column)) return std::nullopt;
-  return text(column);
-}
-
-std::string_view SqliteStatement::sql() const {
-  const char* s = sqlite3_sql(stmt_);
-  return s ? std::string_view(s) : std::string_view();
 }
 
 }  // namespace omniq

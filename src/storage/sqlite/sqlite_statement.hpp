@@ -1,10 +1,11 @@
 // SqliteStatement: one prepared statement, owned (RAII), prepared once and
-// reused; StatementUse resets it when a scope ends so it never keeps a read
-// open or old bindings. Internal to the library.
+// reused; Query binds its parameters and resets it when a scope ends, so it
+// never keeps a read open or old bindings. Internal to the library.
 //
 // Not thread-safe: a statement is used under its connection's owner.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,26 +21,32 @@ enum class ColumnType { integer, real, text, blob, null };
 
 class SqliteStatement {
  public:
-  // Prepares `sql` on `db` (kept for reuse). Throws SqliteError.
+  // Prepares `sql` on `db`. Throws SqliteError.
   SqliteStatement(SqliteDb& db, std::string_view sql);
   ~SqliteStatement();
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
 
-  // Parameters are numbered from 1. Text is copied.
+  // Parameters are numbered from 1; text is copied; nullopt binds NULL.
   void bind(int index, std::string_view value);
-  void bind(int index, const std::string& value) { bind(index, std::string_view(value)); }
-  void bind(int index, const char* value) { bind(index, std::string_view(value)); }
   void bind(int index, std::int64_t value);
-  void bind(int index, int value) { bind(index, static_cast<std::int64_t>(value)); }
+  void bind(int index, int value) { bind(index, std::int64_t{value}); }
+  // A count; more than an int64 holds reads as "no limit".
+  void bind(int index, std::size_t value) {
+    bind(index, static_cast<std::int64_t>(std::min<std::size_t>(value, INT64_MAX)));
+  }
   void bind(int index, double value);
-  void bind(int index, const std::optional<std::string>& value);
-  void bind_null(int index);
-  // Binds text without copying it. REQUIRES: `value` outlives this use of the
-  // statement (until its reset); for the hot paths binding encoded rows.
-  void bind_ref(int index, std::string_view value);
-  void bind_ref(int index, const std::string& value) { bind_ref(index, std::string_view(value)); }
-  void bind_ref(int index, const std::optional<std::string>& value);
+  void bind(int index, std::nullopt_t);
+  template <class T>
+  void bind(int index, const std::optional<T>& value) {
+    value ? bind(index, *value) : bind(index, std::nullopt);
+  }
+  // Binds the values to ?1, ?2, ... in order.
+  template <class... Values>
+  void bind_all(const Values&... values) {
+    int index = 0;
+    (bind(++index, values), ...);
+  }
 
   // Advances to the next row: true when one is ready, false at the end.
   // Throws SqliteError.
@@ -57,22 +64,25 @@ class SqliteStatement {
   std::string text(int column) const;
   // The column's text without a copy, valid until the next step or reset.
   std::string_view text_view(int column) const;
-  std::optional<std::string> opt_text(int column) const;
-
-  std::string_view sql() const;
 
  private:
+  void check(int bind_rc) const;
+
   SqliteDb* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// Resets a statement when the scope ends: `StatementUse q(stmt); q->bind(...)`.
-class StatementUse {
+// A statement in use: `Query q(db.prepared(sql), a, b); while (q->step())`
+// binds a, b to ?1, ?2 and resets the statement when the scope ends.
+class Query {
  public:
-  explicit StatementUse(SqliteStatement& s) : s_(s) {}
-  ~StatementUse() { s_.reset(); }
-  StatementUse(const StatementUse&) = delete;
-  StatementUse& operator=(const StatementUse&) = delete;
+  template <class... Values>
+  explicit Query(SqliteStatement& s, const Values&... values) : s_(s) {
+    s_.bind_all(values...);
+  }
+  ~Query() { s_.reset(); }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
 
   SqliteStatement* operator->() { return &s_; }
   SqliteStatement& operator*() { return s_; }

@@ -1,46 +1,27 @@
-// SQLiteStorage: wires the pieces together.
-//
-//   write connection  SqliteWriteQueue (group commit) running SqliteWriter's SQL
-//   read connection   SqliteReader (get/list/stats/next_eta, and the cheap
-//                     "anything due?" probe before a claim takes the write lock)
-//   watch connection  PRAGMA data_version for change_counter()
-//   checkpointer      WAL checkpoints on a thread and connection of its own
-//
-// A ":memory:" database is private to its connection, so there one connection
-// does all three, its mutex shared by the write queue's leader and readers.
-// Every call holds `life_` shared; close() takes it exclusively.
-#include "omniq/sqlite_storage.hpp"
+// SQLiteStorage: opening and closing, and the reads (see sqlite_storage.hpp).
+#include "sqlite_storage.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
-#include <mutex>
-#include <shared_mutex>
+#include <limits>
 #include <thread>
 
 #include "omniq/logging.hpp"
-#include "sqlite_checkpointer.hpp"
+#include "serializer.hpp"
 #include "sqlite_codec.hpp"
-#include "sqlite_reader.hpp"
 #include "sqlite_schema.hpp"
-#include "sqlite_write_queue.hpp"
-#include "sqlite_writer.hpp"
-#include "storage_rules.hpp"
+#include "sqlite_sql.hpp"
+#include "sqlite_statement.hpp"
+#include "sqlite_watch.hpp"
+#include "storage/storage_rules.hpp"
 
 namespace omniq {
 namespace {
 
-const char* synchronous_pragma(Durability d) {
-  switch (d) {
-    case Durability::full:
-      return "PRAGMA synchronous = FULL";
-    case Durability::normal:
-      return "PRAGMA synchronous = NORMAL";
-    case Durability::off:
-      return "PRAGMA synchronous = OFF";
-  }
-  return "PRAGMA synchronous = FULL";
+// full, normal and off are SQLite's names too.
+std::string synchronous_pragma(Durability d) {
+  return "PRAGMA synchronous = " + std::string(to_string(d));
 }
 
 // Switches the database to WAL and returns the journal mode in force. A new
@@ -63,262 +44,189 @@ std::string enable_wal(SqliteDb& db, Duration busy_timeout) {
   }
 }
 
+// A stored instant of a waiting task; logged and left out when unreadable.
+std::optional<Timestamp> waiting_time(const SqliteDb& db, const std::string& text) {
+  try {
+    return parse_time(text);
+  } catch (const SerializationError& e) {
+    logger()->warn("SQLite database \"{}\" holds a waiting task whose time omniq cannot read: {}",
+                   db.path(), e.what());
+    return std::nullopt;
+  }
+}
+
+WorkerInfo read_worker(const SqliteStatement& s) {
+  WorkerInfo w{
+      s.text(0), s.text(1), s.integer(2), {}, parse_time(s.text(4)), parse_time(s.text(5))};
+  Value queues = JsonSerializer().decode(s.text_view(3));
+  for (const auto& [queue, n] : queues.items()) w.queues[queue] = n.get<std::size_t>();
+  return w;
+}
+
 }  // namespace
 
-struct SQLiteStorage::Impl {
-  struct Connection {
-    Connection(const std::string& path, Duration busy_timeout) : db(path, busy_timeout) {}
-    SqliteDb db;
-    std::mutex mu;
-  };
-
-  explicit Impl(Options o) : options(std::move(o)) {
-    if (options.busy_timeout.count() < 0) {
-      throw ConfigError("SQLite busy_timeout is " + std::to_string(options.busy_timeout.count()) +
-                        "us; expected 0 or more");
-    }
-    write = std::make_unique<Connection>(options.path, options.busy_timeout);
-    SqliteDb& db = write->db;
-    std::string mode = enable_wal(db, options.busy_timeout);
-    if (!db.in_memory() && mode != "wal") {
-      logger()->warn(
-          "SQLite database \"{}\" cannot use WAL (journal_mode is {}); readers will "
-          "wait for writers",
-          options.path, mode);
-    }
-    db.exec(synchronous_pragma(options.durability));
-    ensure_sqlite_schema(db);
-    if (!db.in_memory()) {
-      read = std::make_unique<Connection>(options.path, options.busy_timeout);
-      read->db.exec("PRAGMA query_only = 1");
-      watch = std::make_unique<Connection>(options.path, options.busy_timeout);
-      watch->db.exec("PRAGMA query_only = 1");
-      data_version = std::make_unique<SqliteStatement>(watch->db, "PRAGMA data_version");
-      if (mode == "wal") {
-        checkpointer = std::make_unique<SqliteCheckpointer>(
-            db, synchronous_pragma(options.durability), options.busy_timeout);
-      }
-    }
-    queue = std::make_unique<SqliteWriteQueue>(db, write->mu);
-    writer = std::make_unique<SqliteWriter>(db);
-    reader = std::make_unique<SqliteReader>(reads().db);
+SQLiteStorage::SQLiteStorage(Options options) : options_(std::move(options)) {
+  if (options_.busy_timeout.count() < 0) {
+    throw ConfigError("SQLite busy_timeout is " + std::to_string(options_.busy_timeout.count()) +
+                      "us; expected 0 or more");
   }
-
-  std::shared_lock<std::shared_mutex> enter() {
-    std::shared_lock lock(life);
-    if (closed) {
-      throw StorageError("SQLite store \"" + options.path +
-                         "\" is closed; open a new SQLiteStorage to use it again");
-    }
-    return lock;
+  write_ = std::make_unique<Connection>(options_.path, options_.busy_timeout);
+  SqliteDb& db = write_->db;
+  wal_ = enable_wal(db, options_.busy_timeout) == "wal";
+  if (!db.in_memory() && !wal_) {
+    logger()->warn("SQLite database \"{}\" cannot use WAL; readers will wait for writers",
+                   options_.path);
   }
-
-  Connection& reads() { return read ? *read : *write; }
-
-  // Runs f(reader) under the read connection's mutex.
-  template <class F>
-  auto read_with(F&& f) {
-    std::lock_guard lock(reads().mu);
-    return f(*reader);
+  db.exec(synchronous_pragma(options_.durability));
+  ensure_sqlite_schema(db);
+  if (db.in_memory()) return;
+  read_ = std::make_unique<Connection>(options_.path, options_.busy_timeout);
+  read_->db.exec("PRAGMA query_only = 1");
+  if (wal_) {
+    checkpointer_ = std::make_unique<SqliteCheckpointer>(
+        db, synchronous_pragma(options_.durability), options_.busy_timeout);
   }
-
-  void shut() {
-    // Statements before their connections; the checkpointer before the write connection.
-    checkpointer.reset();
-    data_version.reset();
-    reader.reset();
-    writer.reset();
-    queue.reset();
-    watch.reset();
-    read.reset();
-    write.reset();
-  }
-
-  Options options;
-  std::shared_mutex life;
-  bool closed = false;
-  std::unique_ptr<Connection> write, read, watch;
-  std::unique_ptr<SqliteWriteQueue> queue;
-  std::unique_ptr<SqliteWriter> writer;
-  std::unique_ptr<SqliteReader> reader;
-  std::unique_ptr<SqliteStatement> data_version;
-  std::unique_ptr<SqliteCheckpointer> checkpointer;
-};
-
-SQLiteStorage::SQLiteStorage(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+}
 
 SQLiteStorage::~SQLiteStorage() {
   close();
 }
 
-std::string SQLiteStorage::enqueue(const Task& task) {
-  auto life = impl_->enter();
-  validate_task(task);
-  EncodedTask row = encode_task(task);
-  impl_->queue->run([&] { impl_->writer->insert({&row, 1}); });
-  return task.id;
-}
-
-std::vector<std::string> SQLiteStorage::enqueue_many(std::span<const Task> tasks) {
-  auto life = impl_->enter();
-  std::vector<EncodedTask> rows;
-  std::vector<std::string> ids;
-  rows.reserve(tasks.size());
-  ids.reserve(tasks.size());
-  for (const Task& t : tasks) {
-    validate_task(t);
-    rows.push_back(encode_task(t));
-    ids.push_back(t.id);
+std::shared_lock<std::shared_mutex> SQLiteStorage::enter() {
+  std::shared_lock lock(life_);
+  if (closed_) {
+    throw StorageError("SQLite store \"" + options_.path +
+                       "\" is closed; open a new SQLiteStorage to use it again");
   }
-  if (rows.empty()) return ids;
-  impl_->queue->run([&] { impl_->writer->insert(rows); });  // one request: all or none
-  return ids;
-}
-
-std::vector<Task> SQLiteStorage::dequeue_many(Timestamp now, std::size_t n, Duration lease) {
-  auto life = impl_->enter();
-  if (n == 0) return {};
-  if (!impl_->read_with([&](SqliteReader& r) { return r.anything_due(now); })) return {};
-  std::vector<Task> claimed;
-  impl_->queue->run([&] { claimed = impl_->writer->claim(now, n, lease); });
-  return claimed;
-}
-
-Task SQLiteStorage::mark_running(std::string_view id, Timestamp now, Duration lease) {
-  auto life = impl_->enter();
-  validate_id(id);
-  std::string key(id);
-  Task t;
-  impl_->queue->run([&] { t = impl_->writer->mark_running(key, now, lease); });
-  return t;
-}
-
-std::vector<bool> SQLiteStorage::finish_many(std::span<const Outcome> outcomes) {
-  auto life = impl_->enter();
-  for (const Outcome& o : outcomes) check_outcome(o);
-  std::vector<EncodedOutcome> encoded;
-  encoded.reserve(outcomes.size());
-  for (const Outcome& o : outcomes) encoded.push_back(encode_outcome(o));
-  std::vector<bool> applied;
-  if (encoded.empty()) return applied;
-  impl_->queue->run([&] { applied = impl_->writer->finish(encoded); });
-  return applied;
-}
-
-FinishAndClaim SQLiteStorage::finish_and_dequeue(std::span<const Outcome> outcomes, Timestamp now,
-                                                 std::size_t n, Duration lease) {
-  if (outcomes.empty() || n == 0) return Storage::finish_and_dequeue(outcomes, now, n, lease);
-  {
-    auto life = impl_->enter();
-    for (const Outcome& o : outcomes) check_outcome(o);
-    std::vector<EncodedOutcome> encoded;
-    encoded.reserve(outcomes.size());
-    for (const Outcome& o : outcomes) encoded.push_back(encode_outcome(o));
-    FinishAndClaim r;
-    try {
-      impl_->queue->run([&] {
-        r.applied = impl_->writer->finish(encoded);
-        r.claimed = impl_->writer->claim(now, n, lease);
-      });
-      return r;
-    } catch (const std::exception&) {
-      // Nothing was committed. Done apart below, each part reports its own error.
-    }
-  }
-  return Storage::finish_and_dequeue(outcomes, now, n, lease);
-}
-
-void SQLiteStorage::reschedule(std::string_view id, Timestamp new_eta) {
-  auto life = impl_->enter();
-  validate_id(id);
-  std::string key(id);
-  impl_->queue->run([&] { impl_->writer->reschedule(key, new_eta); });
-}
-
-CancelResult SQLiteStorage::cancel(std::string_view id, Timestamp now) {
-  auto life = impl_->enter();
-  validate_id(id);
-  std::string key(id);
-  CancelResult result = CancelResult::already_finished;
-  impl_->queue->run([&] { result = impl_->writer->cancel(key, now); });
-  return result;
-}
-
-std::vector<Claim> SQLiteStorage::renew_leases(std::span<const Claim> claims, Timestamp until) {
-  auto life = impl_->enter();
-  for (const Claim& c : claims) validate_id(c.task_id);
-  std::vector<Claim> stop;
-  if (claims.empty()) return stop;
-  impl_->queue->run([&] { stop = impl_->writer->renew(claims, until); });
-  return stop;
-}
-
-void SQLiteStorage::release(std::span<const Claim> claims, Timestamp now) {
-  auto life = impl_->enter();
-  for (const Claim& c : claims) validate_id(c.task_id);
-  if (claims.empty()) return;
-  impl_->queue->run([&] { impl_->writer->release(claims, now); });
-}
-
-std::optional<Task> SQLiteStorage::get_task(std::string_view id) {
-  auto life = impl_->enter();
-  validate_id(id);
-  std::string key(id);
-  return impl_->read_with([&](SqliteReader& r) { return r.get_task(key); });
-}
-
-std::optional<TaskResult> SQLiteStorage::get_result(std::string_view id) {
-  auto life = impl_->enter();
-  validate_id(id);
-  std::string key(id);
-  return impl_->read_with([&](SqliteReader& r) { return r.get_result(key); });
-}
-
-std::vector<Task> SQLiteStorage::list_tasks(const TaskFilter& filter) {
-  auto life = impl_->enter();
-  return impl_->read_with([&](SqliteReader& r) { return r.list_tasks(filter); });
-}
-
-QueueStats SQLiteStorage::stats() {
-  auto life = impl_->enter();
-  return impl_->read_with([](SqliteReader& r) { return r.stats(); });
-}
-
-std::optional<Timestamp> SQLiteStorage::next_eta() {
-  auto life = impl_->enter();
-  return impl_->read_with([](SqliteReader& r) { return r.next_eta(); });
-}
-
-std::size_t SQLiteStorage::purge_results(Timestamp older_than) {
-  auto life = impl_->enter();
-  std::size_t purged = 0;
-  impl_->queue->run([&] { purged = impl_->writer->purge(older_than); });
-  return purged;
-}
-
-std::size_t SQLiteStorage::recover_expired(Timestamp now) {
-  auto life = impl_->enter();
-  if (!impl_->read_with([&](SqliteReader& r) { return r.anything_expired(now); })) return 0;
-  std::size_t recovered = 0;
-  impl_->queue->run([&] { recovered = impl_->writer->recover(now); });
-  return recovered;
-}
-
-std::uint64_t SQLiteStorage::change_counter() {
-  auto life = impl_->enter();
-  std::uint64_t local = impl_->queue->commits();
-  if (!impl_->watch) return local;
-  std::lock_guard lock(impl_->watch->mu);
-  StatementUse q(*impl_->data_version);
-  q->step();
-  return local + static_cast<std::uint64_t>(q->integer(0));
+  return lock;
 }
 
 void SQLiteStorage::close() {
-  std::unique_lock lock(impl_->life);
-  if (impl_->closed) return;
-  impl_->closed = true;
-  impl_->shut();
+  std::unique_lock lock(life_);
+  if (closed_) return;
+  closed_ = true;
+  checkpointer_.reset();  // before the write connection
+  read_.reset();
+  write_.reset();
+}
+
+std::unique_ptr<ChangeWatch> SQLiteStorage::watch() {
+  auto open = enter();
+  if (write_->db.in_memory()) return nullptr;
+  return std::make_unique<SqliteWatch>(options_.path, wal_);
+}
+
+std::optional<Task> SQLiteStorage::get_task(std::string_view id) {
+  validate_id(id);
+  return read_with([&](SqliteDb& db) -> std::optional<Task> {
+    Query q(db.prepared(sql::kTaskById), id);
+    if (!q->step()) return std::nullopt;
+    return read_named(db, *q, "task " + std::string(id), read_task);
+  });
+}
+
+std::optional<TaskResult> SQLiteStorage::get_result(std::string_view id) {
+  validate_id(id);
+  return read_with([&](SqliteDb& db) -> std::optional<TaskResult> {
+    Query q(db.prepared(sql::kResultById), id);
+    if (!q->step()) return std::nullopt;
+    return read_named(db, *q, "the result of task " + std::string(id), read_result);
+  });
+}
+
+std::vector<Task> SQLiteStorage::list_tasks(const TaskFilter& filter) {
+  std::optional<std::string_view> status;
+  if (filter.status) status = to_string(*filter.status);
+  return read_with([&](SqliteDb& db) {
+    SqliteStatement q(db, sql::list_tasks(filter));
+    q.bind_all(status, filter.func_path, filter.queue, filter.limit, filter.offset);
+    std::vector<Task> out;
+    while (q.step()) {
+      try {
+        out.push_back(read_task(q));
+      } catch (const SerializationError& e) {
+        logger()->warn("list_tasks skipped task {} (row {}) in SQLite database \"{}\": {}",
+                       q.text(sql::kId).substr(0, 64), q.integer(sql::kRowid), db.path(), e.what());
+      }
+    }
+    return out;
+  });
+}
+
+QueueStats SQLiteStorage::stats() {
+  return read_with([&](SqliteDb& db) {
+    QueueStats s;
+    SqliteTransaction snapshot(db, "BEGIN");
+    for (Query q(db.prepared(sql::kCountByQueueAndStatus)); q->step();) {
+      auto status = parse_status(q->text_view(1));
+      if (!status) continue;  // never claimed; get_task names it
+      auto i = static_cast<std::size_t>(*status);
+      auto n = static_cast<std::size_t>(q->integer(2));
+      s.counts[i] += n;
+      s.queues[q->text(0)][i] += n;
+    }
+    if (Query q(db.prepared(sql::kOldestWaiting)); q->step() && !q->is_null(0)) {
+      s.oldest_pending = waiting_time(db, q->text(0));
+    }
+    for (Query q(db.prepared(sql::kPaused)); q->step();) s.paused.push_back(q->text(0));
+    snapshot.commit();
+    return s;
+  });
+}
+
+std::optional<Timestamp> SQLiteStorage::next_eta() {
+  return read_with([&](SqliteDb& db) {
+    std::optional<Timestamp> best;
+    auto consider = [&](const std::string& text) {
+      auto t = waiting_time(db, text);
+      if (t && (!best || *t < *best)) best = t;
+    };
+    SqliteTransaction snapshot(db, "BEGIN");
+    // The first task of each (queue, priority) group...
+    std::string queue;
+    for (std::int64_t priority = std::numeric_limits<std::int64_t>::min();;) {
+      Query q(db.prepared(sql::kNextAnyGroup), queue, priority);
+      if (!q->step()) break;
+      queue = q->text(0);
+      priority = q->integer(1);
+      consider(q->text(2));
+    }
+    // ...and the rows whose eta is not in omniq's form (none: due at created_at).
+    for (Query q(db.prepared(sql::kOddEtas)); q->step();) {
+      consider(q->text(q->is_null(sql::kEta) ? sql::kCreatedAt : sql::kEta));
+    }
+    snapshot.commit();
+    return best;
+  });
+}
+
+std::vector<std::size_t> SQLiteStorage::finished_per_minute(Timestamp since, Timestamp until) {
+  auto millis = [](Timestamp t) {
+    return std::chrono::floor<std::chrono::milliseconds>(t).time_since_epoch().count();
+  };
+  return read_with([&](SqliteDb& db) {
+    std::vector<std::size_t> counts(minutes_between(since, until));
+    for (Query q(db.prepared(sql::kFinishedPerMinute), millis(since), millis(until)); q->step();) {
+      auto minute = static_cast<std::size_t>(q->integer(0));
+      if (minute < counts.size()) counts[minute] += static_cast<std::size_t>(q->integer(1));
+    }
+    return counts;
+  });
+}
+
+std::vector<WorkerInfo> SQLiteStorage::workers(Timestamp since) {
+  return read_with([&](SqliteDb& db) {
+    std::vector<WorkerInfo> out;
+    for (Query q(db.prepared(sql::kWorkers), format_time(since)); q->step();) {
+      try {
+        out.push_back(read_worker(*q));
+      } catch (const std::exception& e) {
+        logger()->warn("SQLite database \"{}\" holds a worker record omniq cannot read: {}",
+                       db.path(), e.what());
+      }
+    }
+    return out;
+  });
 }
 
 }  // namespace omniq

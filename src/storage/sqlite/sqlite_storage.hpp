@@ -1,20 +1,33 @@
 // SQLiteStorage: a Storage in one SQLite database file (or ":memory:"), shared
-// safely by several processes on one machine.
+// safely by several processes on one machine. Internal to the library: built
+// by make_storage.
 //
 // WAL mode, a busy timeout (SQLITE_BUSY is retried, never reported as a task
-// failure), prepared statements reused, claims in one transaction served by
-// an index. The tables are the original library's `tasks` and `results` with
-// omniq's own columns added (all with defaults), so the file stays readable
-// with the sqlite3 shell and by the original library. The schema version is
-// kept in PRAGMA user_version and checked at open: a newer or foreign schema
-// is refused with StorageError, never altered. Arguments and results are
-// stored as JSON text whatever serializer is configured. The database file is
-// created 0600. Thread-safe; concurrent writers are group-committed.
+// failure), prepared statements reused, one BEGIN IMMEDIATE transaction (one
+// durable commit) per write(), claims served by an index. The tables are the
+// original library's `tasks` and `results` with omniq's own columns added
+// (all with defaults), so the file stays readable with the sqlite3 shell and
+// by the original library. The schema version is kept in PRAGMA user_version
+// and checked at open: older versions are upgraded in place, a newer or
+// foreign schema is refused with StorageError, never altered. Arguments and
+// results are stored as JSON text whatever serializer is configured. The
+// database file is created 0600.
+//
+// Thread-safe. Reads run on a connection of their own (WAL readers see the
+// last commit and never wait behind a write), writes on the write connection
+// one at a time, WAL checkpoints on a thread and connection of their own; a
+// ":memory:" database has one connection for all. Defined in
+// sqlite_storage.cpp (opening, reads) and sqlite_storage_writes.cpp.
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <type_traits>
 
 #include "omniq/storage.hpp"
+#include "sqlite_checkpointer.hpp"
+#include "sqlite_db.hpp"
 
 namespace omniq {
 
@@ -36,31 +49,69 @@ class SQLiteStorage final : public Storage {
   SQLiteStorage(const SQLiteStorage&) = delete;
   SQLiteStorage& operator=(const SQLiteStorage&) = delete;
 
-  std::string enqueue(const Task& task) override;
-  std::vector<std::string> enqueue_many(std::span<const Task> tasks) override;
-  std::vector<Task> dequeue_many(Timestamp now, std::size_t n, Duration lease) override;
-  Task mark_running(std::string_view id, Timestamp now, Duration lease) override;
-  std::vector<bool> finish_many(std::span<const Outcome> outcomes) override;
-  // One write transaction (one commit) for both.
-  FinishAndClaim finish_and_dequeue(std::span<const Outcome> outcomes, Timestamp now, std::size_t n,
-                                    Duration lease) override;
-  void reschedule(std::string_view id, Timestamp new_eta) override;
+  // A write that only claims asks the read connection first whether anything
+  // is due, and takes no lock when nothing is.
+  WriteResult write(const WriteBatch& batch) override;
   CancelResult cancel(std::string_view id, Timestamp now) override;
-  std::vector<Claim> renew_leases(std::span<const Claim> claims, Timestamp until) override;
-  void release(std::span<const Claim> claims, Timestamp now) override;
+  std::vector<Applied> renew_leases(std::span<const Claim> claims, Timestamp until) override;
+  // Rows omniq cannot read among them are failed (CorruptTask) and not listed.
+  std::vector<Task> expired(Timestamp now, std::size_t limit) override;
   std::optional<Task> get_task(std::string_view id) override;
   std::optional<TaskResult> get_result(std::string_view id) override;
   std::vector<Task> list_tasks(const TaskFilter& filter) override;
   QueueStats stats() override;
   std::optional<Timestamp> next_eta() override;
   std::size_t purge_results(Timestamp older_than) override;
-  std::size_t recover_expired(Timestamp now) override;
-  std::uint64_t change_counter() override;
+  void set_paused(std::string_view queue, bool paused) override;
+  std::vector<std::size_t> finished_per_minute(Timestamp since, Timestamp until) override;
+  void record_worker(const WorkerInfo& worker) override;
+  std::vector<WorkerInfo> workers(Timestamp since) override;
+  // An inotify watch on the database's WAL; nullptr for ":memory:".
+  std::unique_ptr<ChangeWatch> watch() override;
   void close() override;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  struct Connection {
+    Connection(const std::string& path, Duration busy_timeout) : db(path, busy_timeout) {}
+    SqliteDb db;
+    std::mutex mu;
+  };
+
+  // Holds the store open for a call. Throws StorageError once it is closed.
+  std::shared_lock<std::shared_mutex> enter();
+
+  // Runs f(db) on the read connection.
+  template <class F>
+  auto read_with(F&& f) {
+    auto open = enter();
+    Connection& c = read_ ? *read_ : *write_;
+    std::lock_guard lock(c.mu);
+    return f(c.db);
+  }
+
+  // Runs f(db) in one write transaction: all of it is committed, or nothing
+  // if it throws.
+  template <class F>
+  auto write_with(F&& f) {
+    auto open = enter();
+    std::lock_guard lock(write_->mu);
+    SqliteTransaction txn(write_->db);
+    if constexpr (std::is_void_v<decltype(f(write_->db))>) {
+      f(write_->db);
+      txn.commit();
+    } else {
+      auto result = f(write_->db);
+      txn.commit();
+      return result;
+    }
+  }
+
+  Options options_;
+  std::shared_mutex life_;
+  bool closed_ = false;
+  bool wal_ = false;
+  std::unique_ptr<Connection> write_, read_;
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;
 };
 
 }  // namespace omniq
