@@ -67,7 +67,9 @@ asio::awaitable<Enqueued> AsyncOmniQ::submit(std::string func_path, Value args,
   Task t = make_task(std::move(func_path), std::move(args), std::move(options));
   // Named before co_await: g++ 12 destroys a capturing lambda written inside one twice.
   auto start = [q = queue_, t = std::move(t)](auto done) mutable {
-    q->enqueue({std::move(t)}, done);
+    std::vector<Task> tasks;  // not a braced list: that would copy the arguments
+    tasks.push_back(std::move(t));
+    q->enqueue(std::move(tasks), done);
   };
   auto ids = co_await detail::async_call<std::vector<Enqueued>>(std::move(start));
   co_return ids.front();

@@ -39,8 +39,9 @@ std::string OmniQ::enqueue(std::string func_path, Value args, TaskOptions option
 }
 
 Enqueued OmniQ::submit(std::string func_path, Value args, TaskOptions options) {
-  return queue_->enqueue({make_task(std::move(func_path), std::move(args), std::move(options))})
-      .front();
+  std::vector<Task> tasks;  // not a braced list: that would copy the arguments
+  tasks.push_back(make_task(std::move(func_path), std::move(args), std::move(options)));
+  return queue_->enqueue(std::move(tasks)).front();
 }
 
 std::vector<std::string> OmniQ::enqueue_many(std::vector<Task> tasks) {

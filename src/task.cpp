@@ -1,6 +1,7 @@
 #include "omniq/task.hpp"
 
 #include <cxxabi.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -70,11 +71,16 @@ std::string new_task_id(Timestamp now) {
   static std::uint64_t last_ms = 0;
   static std::uint64_t seq = 0;
   static std::mt19937_64 rng{std::random_device{}()};
+  static pid_t owner = ::getpid();
   auto ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
   std::uint64_t rand_b, counter;
   {
     std::lock_guard lock(mu);
+    if (::getpid() != owner) {  // a forked child: its ids must not repeat its parent's
+      owner = ::getpid();
+      rng.seed(std::random_device{}());
+    }
     if (ms > last_ms) {
       last_ms = ms;
       seq = 0;

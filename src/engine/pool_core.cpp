@@ -423,6 +423,7 @@ std::optional<Happening> PoolCore::ended(Running& r, Value value, std::exception
     error = std::make_exception_ptr(SerializationError("the result nests deeper than " +
                                                        std::to_string(kMaxValueDepth) + " levels"));
     h.error = handler_error(error);
+    h.error->error_type = "SerializationError";
     h.error->is_retryable = false;
   } else if (error) {
     h.error = handler_error(error);

@@ -105,13 +105,12 @@ void TaskQueue::check(const Task& t) const {
 
 std::vector<Enqueued> TaskQueue::enqueue(std::vector<Task> tasks) {
   for (const Task& t : tasks) check(t);
+  std::vector<std::string> names;
+  for (const Task& t : tasks) names.push_back(t.func_path);
   WriteBatch b;
-  b.enqueue = tasks;
+  b.enqueue = std::move(tasks);
   auto enqueued = committer_.submit_wait(std::move(b)).enqueued;
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (enqueued[i].created) log_events::enqueued(tasks[i].id, tasks[i].func_path);
-  }
-  if (!enqueued.empty()) notify(Event::enqueued, enqueued.front().id);
+  log_enqueued(enqueued, names);
   return enqueued;
 }
 
@@ -127,12 +126,17 @@ void TaskQueue::enqueue(std::vector<Task> tasks, Callback<std::vector<Enqueued>>
   WriteBatch b;
   b.enqueue = std::move(tasks);
   committer_.submit(std::move(b), [this, done, names](std::exception_ptr e, WriteResult r) {
-    for (std::size_t i = 0; !e && i < r.enqueued.size(); ++i) {
-      if (r.enqueued[i].created) log_events::enqueued(r.enqueued[i].id, names[i]);
-    }
-    if (!e && !r.enqueued.empty()) notify(Event::enqueued, r.enqueued.front().id);
+    if (!e) log_enqueued(r.enqueued, names);
     done(e, std::move(r.enqueued));
   });
+}
+
+void TaskQueue::log_enqueued(const std::vector<Enqueued>& enqueued,
+                             const std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < enqueued.size(); ++i) {
+    if (enqueued[i].created) log_events::enqueued(enqueued[i].id, names[i]);
+  }
+  if (!enqueued.empty()) notify(Event::enqueued, enqueued.front().id);
 }
 
 WriteBatch TaskQueue::record_batch(RecordState& state, std::vector<Finished> finished,
@@ -280,7 +284,9 @@ std::string TaskQueue::retry(const std::string& id) {
   Task t = make_task(old->func_path, old->args, o);
   t.timeout = old->timeout;
   t.retry_of = id;
-  return enqueue({std::move(t)}).front().id;
+  std::vector<Task> tasks;
+  tasks.push_back(std::move(t));
+  return enqueue(std::move(tasks)).front().id;
 }
 
 std::optional<Task> TaskQueue::get_task(const std::string& id) {

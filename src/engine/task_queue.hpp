@@ -104,6 +104,8 @@ class TaskQueue {
   std::vector<Outcome> settle(RecordState& state, const WriteResult& r);
   void finish(RecordState& state, Recorded& out);
   void notify(Event e, const std::string& id);
+  // Logs the tasks created and tells listeners.
+  void log_enqueued(const std::vector<Enqueued>& enqueued, const std::vector<std::string>& names);
 
   std::shared_ptr<Storage> storage_;
   Settings settings_;

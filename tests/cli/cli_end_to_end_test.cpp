@@ -106,7 +106,7 @@ TEST_P(CliEndToEnd, QueryCommandsPrintJson) {
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_THAT(list.out, HasSubstr("no tasks"));
   CliResult human_stats = omniq({"stats"});
-  EXPECT_THAT(human_stats.out, HasSubstr("STATUS"));
+  EXPECT_THAT(human_stats.out, HasSubstr("QUEUE  PENDING  RUNNING"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CliEndToEnd, ::testing::Values("sqlite", "file"),

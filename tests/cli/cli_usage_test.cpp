@@ -85,7 +85,7 @@ TEST_F(CliUsage, BadGlobalAndQueryArgumentsExit2) {
   EXPECT_THAT(r.err, HasSubstr("unknown subcommand \"frobnicate\"; expected one of: enqueue"));
   r = run_omniq({"--backend", "oracle", "stats"}, dir_.path());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("\"oracle\": expected sqlite, file or memory"));
+  EXPECT_THAT(r.err, HasSubstr("\"oracle\": expected sqlite, file, memory or postgres"));
   expect_usage_error({"stats", "extra"}, "not expected: extra");
   expect_usage_error({"status", "../../etc/passwd"}, "invalid task id");
   expect_usage_error({"result", "not an id"}, "invalid task id");
