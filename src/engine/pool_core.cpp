@@ -328,6 +328,18 @@ std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ou
     }
     h = ended(*r, std::move(value), error);
     claims = release_slot_locked(*r);
+    // Claimed ahead: the next task starts now, and the outcome's write goes
+    // on without this thread waiting for it.
+    Slots& s = slots_[r->task.queue];
+    if (!stopping_ && !s.buffer.empty()) {
+      std::vector<Task> next;
+      next.push_back(std::move(s.buffer.front()));
+      s.buffer.pop_front();
+      if (auto mine = dispatch_locked(next, true)) {
+        record_async(r, std::move(h), std::move(claims));
+        return mine;
+      }
+    }
   }
   std::optional<Verdict> verdict;
   std::vector<Task> got;
