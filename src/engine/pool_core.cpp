@@ -134,7 +134,15 @@ asio::awaitable<void> PoolCore::run() {
   }
   logger()->info("worker pool started: {} slot(s) over {} queue(s), {} handler(s)", thread_limit_,
                  slots_.size(), registry_.names().size());
-  co_await claim_loop();
+  try {
+    co_await claim_loop();
+  } catch (const std::exception& e) {  // never skip the shutdown: stop() waits for it
+    logger()->error("worker pool: claiming stopped: {}", e.what());
+  }
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
   co_await shut_down();
   queue_->unlisten(listener_);
   logger()->info("worker pool stopped");
@@ -182,7 +190,8 @@ asio::awaitable<void> PoolCore::claim_loop() {
       dispatch_locked(tasks, false);
     }
     if (!got) {  // the store is failing: back off instead of spinning
-      co_await sleep_until(std::chrono::steady_clock::now() + steady(backoff));
+      wake_timer_.expires_after(steady(backoff));  // a stop (or an enqueue) cuts it short
+      co_await wake_timer_.async_wait(kWait);
       backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
     } else if (claimed < wanted) {
       co_await idle_wait(true);
@@ -196,7 +205,12 @@ asio::awaitable<void> PoolCore::idle_wait(bool starving) {
   Duration wait = opt_.poll_interval;
   if (starving) {
     auto next_eta = [q = queue_] { return q->storage().next_eta(); };
-    auto next = co_await on_storage(next_eta);
+    std::optional<Timestamp> next;
+    try {
+      next = co_await on_storage(next_eta);
+    } catch (const std::exception& e) {
+      logger()->error("worker could not read the next eta: {}", e.what());
+    }
     if (next) {
       wait =
           std::clamp<Duration>(*next - queue_->clock().now(), std::chrono::milliseconds(1), wait);

@@ -117,7 +117,10 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   // REQUIRES: mu_ held.
   void stop_locked(const std::shared_ptr<Running>& r, StopReason reason);
   void kick_monitor(SteadyTime when);
+  // The upkeep loops' sleep: cancelled by the stop, and none once stopped.
   asio::awaitable<void> sleep_until(SteadyTime when);
+  // A plain wait, for the stop's own polling.
+  asio::awaitable<void> nap(SteadyTime when);
   template <class F>
   auto on_storage(F f) -> asio::awaitable<decltype(f())>;
 

@@ -37,11 +37,17 @@ WorkerInfo worker_info(const WorkerOptions& opt, Timestamp now) {
 }  // namespace
 
 asio::awaitable<void> PoolCore::sleep_until(SteadyTime when) {
+  if (stopped_) co_return;  // stopping cancels sleepers: a later one must not start a long sleep
   asio::steady_timer t(strand_, when);
   sleepers_.push_back(&t);
   co_await t.async_wait(kWait);
   // cppcheck-suppress danglingLifetime ; &t leaves sleepers_ here, before t goes out of scope
   std::erase(sleepers_, &t);
+}
+
+asio::awaitable<void> PoolCore::nap(SteadyTime when) {
+  asio::steady_timer t(strand_, when);
+  co_await t.async_wait(kWait);
 }
 
 void PoolCore::kick_monitor(SteadyTime when) {
@@ -177,7 +183,7 @@ asio::awaitable<void> PoolCore::shut_down() {
         if (done()) co_return true;
       }
       if (clock::now() >= until) co_return false;
-      co_await sleep_until(std::min(until, clock::now() + kStopPoll));
+      co_await nap(std::min(until, clock::now() + kStopPoll));
     }
   };
   // Claimed and never started: back at once, for other workers.
@@ -204,7 +210,7 @@ asio::awaitable<void> PoolCore::shut_down() {
   stopped_ = true;
   for (auto* t : sleepers_) t->cancel();
   monitor_timer_.cancel();
-  while (loops_ > 0) co_await sleep_until(clock::now() + kStopPoll);
+  while (loops_ > 0) co_await nap(clock::now() + kStopPoll);
   if (watch_fd_) watch_fd_->release();
 }
 
@@ -240,7 +246,7 @@ asio::awaitable<void> PoolCore::stop() {
   wake_timer_.cancel();
   if (!started_) co_return;
   while (!stopped_ || loops_ > 0)
-    co_await sleep_until(std::chrono::steady_clock::now() + kStopPoll);
+    co_await nap(std::chrono::steady_clock::now() + kStopPoll);
 }
 
 }  // namespace omniq::detail
