@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "omniq/omniq.hpp"
+#include "storage/memory/memory_storage.hpp"
 #include "support/values.hpp"
 
 namespace omniq::testing {

@@ -6,7 +6,8 @@
 // copied, and the task fails with a SerializationError.
 #include <gtest/gtest.h>
 
-#include "omniq/omniq.hpp"
+#include "omniq/async.hpp"
+#include "storage/memory/memory_storage.hpp"
 #include "support/values.hpp"
 
 namespace omniq::testing {

@@ -1,9 +1,10 @@
-// A process forked after its parent used OmniQ can use OmniQ itself. The
-// blocking façade once waited for its coroutines through asio::use_future,
-// whose completion went through asio's process-wide system_context: a child
-// forked after the parent had created it inherited the context without its
-// threads, and its first blocking call waited for ever (seen as a hang of the
-// two-process pool test under AddressSanitizer, after other tests had run).
+// A process forked after its parent used OmniQ and a WorkerPool can use them
+// itself. The blocking façade once waited for its coroutines through
+// asio::use_future, whose completion went through asio's process-wide
+// system_context: a child forked after the parent had created it inherited
+// the context without its threads, and its first blocking call waited for
+// ever (seen as a hang of the two-process pool test under AddressSanitizer,
+// after other tests had run).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include <asio/use_future.hpp>
 
 #include "omniq/omniq.hpp"
+#include "support/backends.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -24,7 +26,11 @@ namespace {
 
 using namespace std::chrono;
 
-TEST(ForkAfterUse, ChildOfAProcessThatUsedOmniQCanUseItToo) {
+class ForkAfterUse : public ::testing::TestWithParam<BackendFactory> {};
+
+// The child opens the store again (a persistent one is the parent's; a
+// memory store is the child's own).
+TEST_P(ForkAfterUse, ChildOfAProcessThatUsedOmniQAndAWorkerPoolCanUseThemToo) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "ThreadSanitizer refuses threads in the child of a multi-threaded process, "
                   "which this test forks on purpose";
@@ -32,11 +38,20 @@ TEST(ForkAfterUse, ChildOfAProcessThatUsedOmniQCanUseItToo) {
   TempDir dir;
   Settings settings;
   settings.log_level = LogLevel::error;
-  settings.database_url = (dir / "q.db").string();
-  {
-    OmniQ parent(settings);
+  WorkerOptions options;
+  options.poll_interval = milliseconds(5);
+  {  // the parent enqueues, and runs a task in a worker pool
+    OmniQ parent(GetParam().open(dir.path()), settings);
+    Registry registry;
+    registry.add("job", [] {});
+    WorkerPool pool = parent.worker(std::move(registry), options);
+    pool.start();
+    auto r = parent.get_result(parent.enqueue("job"), {.wait = true, .timeout = seconds(30)});
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->status, TaskStatus::SUCCESS);
+    pool.stop();
     parent.enqueue("job");
-    ASSERT_EQ(parent.stats().total(), 1u);
+    ASSERT_EQ(parent.stats().total(), 2u);
   }
   {  // what a test of the parent's own did with asio: co_spawn with use_future
     asio::io_context ctx;
@@ -50,10 +65,10 @@ TEST(ForkAfterUse, ChildOfAProcessThatUsedOmniQCanUseItToo) {
   if (pid == 0) {
     int rc = 1;
     try {
-      OmniQ child(settings);
+      OmniQ child(GetParam().open(dir.path()), settings);
       Registry registry;
       registry.add("job", [] {});
-      WorkerPool pool = child.worker(std::move(registry), WorkerOptions{});
+      WorkerPool pool = child.worker(std::move(registry), options);
       pool.start();
       auto r = child.get_result(child.enqueue("job"), {.wait = true, .timeout = seconds(30)});
       pool.stop();
@@ -78,6 +93,8 @@ TEST(ForkAfterUse, ChildOfAProcessThatUsedOmniQCanUseItToo) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ForkAfterUse, ::testing::ValuesIn(all_backends()), backend_name);
 
 }  // namespace
 }  // namespace omniq::testing

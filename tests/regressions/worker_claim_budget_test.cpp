@@ -3,69 +3,70 @@
 // written. With a slow store, finished tasks piled up unrecorded while the
 // worker kept claiming and running more, so a crash could run far more than
 // concurrency + prefetch tasks again. Now a task counts against the budget
-// until its outcome is stored.
+// from its claim until its outcome is stored.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
 #include "omniq/omniq.hpp"
+#include "storage/memory/memory_storage.hpp"
+#include "support/forwarding_storage.hpp"
 
 namespace omniq::testing {
 namespace {
 
 using namespace std::chrono;
 
-// A MemoryStorage whose finish_many waits until the gate opens.
-class GatedStorage final : public Storage {
+// A MemoryStorage whose writes that carry outcomes wait until the gate
+// opens; every other call goes through at once. It also measures every write
+// against the budget: the tasks RUNNING before it, less those it finishes,
+// plus those it asks to claim (one pool uses the store, so its RUNNING tasks
+// are that pool's claims).
+class GatedStorage final : public ForwardingStorage {
  public:
-  void open_gate() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
+  GatedStorage() : ForwardingStorage(std::make_shared<MemoryStorage>()) {}
 
-  std::string enqueue(const Task& t) override { return inner_.enqueue(t); }
-  std::vector<std::string> enqueue_many(std::span<const Task> t) override {
-    return inner_.enqueue_many(t);
+  void open_gate() {
+    std::lock_guard lock(gate_mu_);
+    open_ = true;
+    gate_cv_.notify_all();
   }
-  std::vector<Task> dequeue_many(Timestamp now, std::size_t n, Duration lease) override {
-    return inner_.dequeue_many(now, n, lease);
+  // The most a write ever asked to hold, and the most RUNNING after a write.
+  std::size_t most_requested() const {
+    std::lock_guard lock(check_mu_);
+    return most_requested_;
   }
-  Task mark_running(std::string_view id, Timestamp now, Duration lease) override {
-    return inner_.mark_running(id, now, lease);
+  std::size_t most_running() const {
+    std::lock_guard lock(check_mu_);
+    return most_running_;
   }
-  std::vector<bool> finish_many(std::span<const Outcome> outcomes) override {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return open_; });
-    return inner_.finish_many(outcomes);
+  std::size_t running() { return inner_->stats().count(TaskStatus::RUNNING); }
+
+  WriteResult write(const WriteBatch& batch) override {
+    if (!batch.outcomes.empty()) {
+      std::unique_lock lock(gate_mu_);
+      gate_cv_.wait(lock, [this] { return open_; });
+    }
+    std::lock_guard lock(check_mu_);
+    std::size_t asked = 0;
+    for (const QueueClaim& c : batch.claims) asked += c.n;
+    std::size_t before = running();
+    std::size_t kept = before - std::min(before, batch.outcomes.size());
+    most_requested_ = std::max(most_requested_, kept + asked);
+    WriteResult r = inner_->write(batch);
+    most_running_ = std::max(most_running_, running());
+    return r;
   }
-  void reschedule(std::string_view id, Timestamp eta) override { inner_.reschedule(id, eta); }
-  CancelResult cancel(std::string_view id, Timestamp now) override {
-    return inner_.cancel(id, now);
-  }
-  std::vector<Claim> renew_leases(std::span<const Claim> c, Timestamp until) override {
-    return inner_.renew_leases(c, until);
-  }
-  void release(std::span<const Claim> c, Timestamp now) override { inner_.release(c, now); }
-  std::optional<Task> get_task(std::string_view id) override { return inner_.get_task(id); }
-  std::optional<TaskResult> get_result(std::string_view id) override {
-    return inner_.get_result(id);
-  }
-  std::vector<Task> list_tasks(const TaskFilter& f) override { return inner_.list_tasks(f); }
-  QueueStats stats() override { return inner_.stats(); }
-  std::optional<Timestamp> next_eta() override { return inner_.next_eta(); }
-  std::size_t purge_results(Timestamp t) override { return inner_.purge_results(t); }
-  std::size_t recover_expired(Timestamp now) override { return inner_.recover_expired(now); }
-  std::uint64_t change_counter() override { return inner_.change_counter(); }
-  void close() override { inner_.close(); }
 
  private:
-  MemoryStorage inner_;
-  std::mutex mu_;
-  std::condition_variable cv_;
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
   bool open_ = false;
+  mutable std::mutex check_mu_;
+  std::size_t most_requested_ = 0, most_running_ = 0;
 };
 
 bool eventually(const std::function<bool()>& pred, milliseconds limit) {
@@ -77,19 +78,22 @@ bool eventually(const std::function<bool()>& pred, milliseconds limit) {
   return pred();
 }
 
-TEST(WorkerClaimBudget, UnrecordedOutcomesCountAgainstConcurrencyPlusPrefetch) {
+// The prefetch under test: 0 (the default) and 2.
+class WorkerClaimBudget : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(WorkerClaimBudget, UnrecordedOutcomesCountAgainstConcurrencyPlusPrefetch) {
+  WorkerOptions o;
+  o.concurrency = 2;
+  o.prefetch = GetParam();
+  o.poll_interval = milliseconds(5);
+  const std::size_t budget = o.concurrency + o.prefetch;
   auto store = std::make_shared<GatedStorage>();
   Settings settings;
   settings.log_level = LogLevel::error;
   OmniQ oq(store, settings);
-  std::atomic<int> runs{0};
+  std::atomic<std::size_t> runs{0};
   Registry registry;
   registry.add("job", [&runs] { ++runs; });
-  WorkerOptions o;
-  o.concurrency = 2;
-  o.prefetch = 2;
-  o.poll_interval = milliseconds(5);
-  o.watch_interval = milliseconds(1);
   for (int i = 0; i < 40; ++i) oq.enqueue("job");
   WorkerPool pool = oq.worker(registry, o);
   struct OpenAtExit {  // a stopping pool waits for its outcomes: never leave them blocked
@@ -98,17 +102,33 @@ TEST(WorkerClaimBudget, UnrecordedOutcomesCountAgainstConcurrencyPlusPrefetch) {
   } open_at_exit{*store};
   pool.start();
 
-  // No outcome can be stored: at most concurrency + prefetch tasks are taken.
-  ASSERT_TRUE(eventually([&] { return runs.load() >= 4; }, seconds(20)));
-  EXPECT_FALSE(
-      eventually([&] { return runs.load() > 4 || pool.stats().claimed > 4; }, milliseconds(500)))
+  // No outcome can be stored: the pool claims its budget, runs a task per
+  // slot, and then takes nothing more.
+  ASSERT_TRUE(eventually([&] { return runs.load() >= o.concurrency && store->running() >= budget; },
+                         seconds(20)))
+      << runs.load() << " tasks ran, " << store->running() << " are claimed";
+  EXPECT_FALSE(eventually(
+      [&] {
+        return runs.load() > budget || pool.stats().claimed > budget || store->running() > budget;
+      },
+      milliseconds(500)))
       << runs.load() << " tasks ran, " << pool.stats().claimed << " were claimed";
+  EXPECT_EQ(store->running(), budget);
 
   store->open_gate();
   ASSERT_TRUE(eventually([&] { return oq.stats().count(TaskStatus::SUCCESS) == 40; }, seconds(20)));
-  EXPECT_EQ(runs.load(), 40);
   pool.stop();
+  EXPECT_EQ(runs.load(), 40u);
+  EXPECT_LE(store->most_requested(), budget) << "a write asked for more claims than the budget";
+  EXPECT_LE(store->most_running(), budget);
 }
+
+std::string prefetch_name(const ::testing::TestParamInfo<std::size_t>& p) {
+  return "prefetch" + std::to_string(p.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(Prefetch, WorkerClaimBudget,
+                         ::testing::Values(std::size_t{0}, std::size_t{2}), prefetch_name);
 
 }  // namespace
 }  // namespace omniq::testing

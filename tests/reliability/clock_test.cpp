@@ -130,6 +130,9 @@ TEST_P(ClockTest, EtaInThePastIsClaimedBeforeTasksEnqueuedEarlier) {
   EXPECT_EQ(order.front(), late);
 }
 
+// The clock is moved while no worker runs and the store is reopened: only a
+// persistent store keeps its tasks over that.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ClockTest);
 INSTANTIATE_TEST_SUITE_P(Backends, ClockTest, ::testing::ValuesIn(testing::persistent_backends()),
                          testing::backend_name);
 

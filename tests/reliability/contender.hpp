@@ -38,7 +38,7 @@ inline void contend(Storage& store, int id, int tasks, std::size_t total,
       enqueued += n;
     }
     Timestamp now = system_clock()->now();
-    std::vector<Task> claimed = store.dequeue_many(now, 8, minutes(10));
+    std::vector<Task> claimed = store.claim(now, 8, minutes(10));
     std::vector<Outcome> outcomes;
     for (const Task& t : claimed) {
       on_claim(t.id);
@@ -50,8 +50,12 @@ inline void contend(Storage& store, int id, int tasks, std::size_t total,
       o.result = TaskResult{t.id, TaskStatus::SUCCESS, Value(id), {}, now, t.attempts, now};
       outcomes.push_back(std::move(o));
     }
-    for (bool applied : store.finish_many(outcomes)) {
-      if (!applied) throw std::runtime_error("a task claimed here could not be finished");
+    if (!outcomes.empty()) {
+      for (Applied applied : store.finish(std::move(outcomes))) {
+        if (applied != Applied::yes) {
+          throw std::runtime_error("a task claimed here could not be finished");
+        }
+      }
     }
     if (claimed.empty() && enqueued == tasks) {
       if (store.stats().count(TaskStatus::SUCCESS) >= total) return;

@@ -13,21 +13,25 @@
 namespace omniq::reliability {
 namespace {
 
-TEST(Contention, EightThreadsAndFourProcessesOnOneSQLiteFileLoseAndDoubleClaimNothing) {
+// The SQLite store, once it is built.
+class Contention : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Contention, EightThreadsAndFourProcessesOnOneSQLiteFileLoseAndDoubleClaimNothing) {
   testing::TempDir dir;
   const fs::path db = dir / "q.db";
   const int per = soak() ? 3000 : 300;  // tasks each participant enqueues
   const int threads = 8, processes = 4;
   const std::size_t total = static_cast<std::size_t>(per * (threads + processes));
   // synchronous=NORMAL: this test is about locking, not about fsync.
-  SQLiteStorage::Options options{db.string(), Durability::normal};
-  auto shared = std::make_shared<SQLiteStorage>(options);
+  const Settings options = store_settings(GetParam(), db, Durability::normal);
+  std::shared_ptr<Storage> shared = make_storage(options);
 
   std::vector<std::unique_ptr<Process>> children;
   for (int p = 0; p < processes; ++p) {
     children.push_back(std::make_unique<Process>(
-        std::vector<std::string>{OMNIQ_RELIABILITY_WORKER, "--mode=contend", "--backend=sqlite",
-                                 "--durability=normal", "--store=" + db.string(),
+        std::vector<std::string>{OMNIQ_RELIABILITY_WORKER, "--mode=contend",
+                                 "--backend=" + GetParam(), "--durability=normal",
+                                 "--store=" + db.string(),
                                  "--side=" + (dir / ("claims-" + std::to_string(p))).string(),
                                  "--id=" + std::to_string(p), "--tasks=" + std::to_string(per),
                                  "--total=" + std::to_string(total)},
@@ -40,7 +44,7 @@ TEST(Contention, EightThreadsAndFourProcessesOnOneSQLiteFileLoseAndDoubleClaimNo
     pool.emplace_back([&, t] {
       try {
         std::shared_ptr<Storage> store = shared;
-        if (t % 2 == 1) store = std::make_shared<SQLiteStorage>(options);
+        if (t % 2 == 1) store = make_storage(options);  // a connection of its own
         contend(*store, processes + t, per, total, [&](const std::string& id) {
           std::lock_guard lock(mu);
           claimed.push_back(id);
@@ -82,6 +86,10 @@ TEST(Contention, EightThreadsAndFourProcessesOnOneSQLiteFileLoseAndDoubleClaimNo
               total, threads, processes);
   shared->close();
 }
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Contention);
+INSTANTIATE_TEST_SUITE_P(Backends, Contention, ::testing::ValuesIn(fault_backends({"sqlite"})),
+                         backend_param_name);
 
 }  // namespace
 }  // namespace omniq::reliability

@@ -1,7 +1,8 @@
 // Fixture of the multi-process fault tests: a store of either persistent
-// backend in a temporary directory, worker processes started on it, and the
-// checks every test ends with (the SQLite integrity check, the file store's
-// scan).
+// backend (file, SQLite) in a temporary directory, worker processes started
+// on it, and the checks every test ends with (the SQLite integrity check, the
+// file store's scan). This process and the workers open the store the same
+// way, through make_storage with the Settings store_settings() gives.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 
 #include "omniq/omniq.hpp"
 #include "reliability/process_util.hpp"
+#include "support/backends.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::reliability {
@@ -25,15 +27,43 @@ namespace fs = std::filesystem;
 using namespace std::chrono;
 
 // Worker options the fault tests share: short leases so that a killed
-// worker's tasks come back within seconds.
+// worker's tasks come back within seconds, and short backoffs so that they
+// run again soon after (a lost attempt waits its backoff like a failure, and
+// a task lost many times would otherwise wait minutes).
 struct WorkerArgs {
   int concurrency = 4;
   int prefetch = 4;
   int lease_ms = 1500;
   int maintenance_ms = 250;
   int sleep_ms = 0;
+  int backoff_base_ms = 50;
+  int backoff_max_ms = 1000;
   std::string durability = "full";
 };
+
+// The backends the fault tests run on: the persistent ones that worker
+// processes can open by name (file, sqlite), as far as they are built.
+inline std::vector<std::string> fault_backends(std::vector<std::string> only = {"file", "sqlite"}) {
+  std::vector<std::string> out;
+  for (const testing::BackendFactory& b : testing::persistent_backends()) {
+    if (std::find(only.begin(), only.end(), b.name) != only.end()) out.push_back(b.name);
+  }
+  return out;
+}
+
+// The settings that name a store of `backend` at `path` (a directory for
+// the file store, a database file for SQLite).
+inline Settings store_settings(const std::string& backend, const fs::path& path,
+                               Durability durability = Durability::full) {
+  Settings s;
+  auto b = parse_backend(backend);
+  if (!b) throw std::invalid_argument("unknown backend " + backend);
+  s.backend = *b;
+  s.base_dir = path.string();
+  s.database_url = path.string();
+  s.durability = durability;
+  return s;
+}
 
 class FaultTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -43,14 +73,7 @@ class FaultTest : public ::testing::TestWithParam<std::string> {
 
   // Opens the store in this process (for enqueueing and checking).
   std::shared_ptr<Storage> open_store(Durability durability = Durability::full) const {
-    if (file_backend()) {
-      FileStorage::Options o;
-      o.base_dir = store_path().string();
-      o.durability = durability;
-      return std::make_shared<FileStorage>(o);
-    }
-    return std::make_shared<SQLiteStorage>(
-        SQLiteStorage::Options{store_path().string(), durability});
+    return make_storage(store_settings(GetParam(), store_path(), durability));
   }
 
   std::unique_ptr<Process> start_worker(const WorkerArgs& a, const std::string& extra = "") {
@@ -63,6 +86,8 @@ class FaultTest : public ::testing::TestWithParam<std::string> {
                                   "--lease-ms=" + std::to_string(a.lease_ms),
                                   "--maintenance-ms=" + std::to_string(a.maintenance_ms),
                                   "--sleep-ms=" + std::to_string(a.sleep_ms),
+                                  "--backoff-base-ms=" + std::to_string(a.backoff_base_ms),
+                                  "--backoff-max-ms=" + std::to_string(a.backoff_max_ms),
                                   "--durability=" + a.durability};
     if (!extra.empty()) args.push_back(extra);
     auto p = std::make_unique<Process>(args, log());

@@ -1,7 +1,7 @@
 // Stop and restart: SIGTERM reaches a worker process with tasks running and
 // more claimed ahead. It finishes the running ones, gives the claimed ones
 // back, exits 0 leaving nothing RUNNING; a restarted worker completes the
-// rest, and no task runs twice.
+// rest, no task runs twice, and none is recovered as lost.
 #include "reliability/fault_fixture.hpp"
 
 namespace omniq::reliability {
@@ -16,7 +16,8 @@ TEST_P(StopRestart, SigtermWithTasksInFlightThenRestartCompletesEverythingOnce) 
   args.prefetch = 8;
   args.lease_ms = 30000;  // a lease never runs out here: nothing may be recovered
   auto store = open_store();
-  std::vector<std::string> ids = store->enqueue_many(rec_tasks(n));
+  std::vector<std::string> ids;
+  for (const Enqueued& e : store->enqueue_many(rec_tasks(n))) ids.push_back(e.id);
 
   for (int round = 0; round < 3; ++round) {
     auto worker = start_worker(args);
@@ -44,15 +45,27 @@ TEST_P(StopRestart, SigtermWithTasksInFlightThenRestartCompletesEverythingOnce) 
   expect_all_succeeded(*store, ids);
   auto runs = side_counts(side());
   EXPECT_EQ(runs.size(), ids.size());
+  // A claim given back unstarted still counts in attempts (so that (id,
+  // attempt) names one claim for good): a task's attempts beyond the one that
+  // ran are its claims given back, at most what a stopped worker held ahead.
+  // None was recovered as lost (that would leave a WorkerLost error).
+  std::size_t given_back = 0;
   for (const std::string& id : ids) {
     EXPECT_EQ(runs[id], 1) << id << " ran more than once, or never";
-    EXPECT_EQ(store->get_result(id)->attempts, 1) << id;  // released claims were given back
+    auto r = store->get_result(id);
+    ASSERT_TRUE(r.has_value()) << id;
+    given_back += static_cast<std::size_t>(r->attempts - 1);
+    EXPECT_FALSE(store->get_task(id)->error.has_value()) << id << " failed or was recovered";
   }
+  std::printf("[ stop/restart ] %s: %zu claims given back unstarted over 3 stops\n",
+              GetParam().c_str(), given_back);
+  EXPECT_LE(given_back, static_cast<std::size_t>(3 * (args.concurrency + args.prefetch)));
   store->close();
   expect_store_sound(ids.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StopRestart, ::testing::Values("sqlite", "file"),
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StopRestart);
+INSTANTIATE_TEST_SUITE_P(Backends, StopRestart, ::testing::ValuesIn(fault_backends()),
                          backend_param_name);
 
 }  // namespace

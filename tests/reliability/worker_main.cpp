@@ -1,10 +1,15 @@
 // omniq_reliability_worker: the worker process the fault tests start, kill
 // and restart. It runs a WorkerPool over a store it opens itself, until
-// SIGTERM or SIGINT, then stops gracefully and exits 0.
+// SIGTERM or SIGINT, then stops gracefully and exits 0. The store is opened
+// through make_storage, as the tests open it (fault_fixture.hpp).
 //
 //   omniq_reliability_worker --backend=sqlite|file --store=PATH [--side=FILE]
 //       [--concurrency=4] [--prefetch=4] [--lease-ms=2000] [--maintenance-ms=250]
-//       [--durability=full] [--sleep-ms=0] [--result-ttl-ms=0] [--claim-grace-ms=2000]
+//       [--durability=full] [--sleep-ms=0] [--result-ttl-ms=0]
+//       [--backoff-base-ms=1000] [--backoff-max-ms=300000]
+//
+// The backoff is that of retries, a lost worker's tasks' included: the
+// worker whose maintenance recovers them schedules them after it.
 //
 // Handlers:
 //   rec   appends "<task id>\n" to the side file (one O_APPEND write, so lines
@@ -54,20 +59,19 @@ long num(const Args& args, const std::string& name, long fallback) {
   return std::stol(get(args, name, std::to_string(fallback)));
 }
 
-std::shared_ptr<omniq::Storage> open_store(const Args& args) {
+// The settings naming the store: --backend, --store (the file store's
+// directory or the SQLite file), --durability.
+omniq::Settings store_settings(const Args& args) {
+  omniq::Settings s;
+  auto backend = omniq::parse_backend(get(args, "backend", "sqlite"));
+  if (!backend) throw std::invalid_argument("bad --backend");
   auto durability = omniq::parse_durability(get(args, "durability", "full"));
   if (!durability) throw std::invalid_argument("bad --durability");
-  if (get(args, "backend", "sqlite") == "file") {
-    omniq::FileStorage::Options o;
-    o.base_dir = get(args, "store", "");
-    o.durability = *durability;
-    o.claim_grace = milliseconds(num(args, "claim-grace-ms", 2000));
-    return std::make_shared<omniq::FileStorage>(o);
-  }
-  omniq::SQLiteStorage::Options o;
-  o.path = get(args, "store", "");
-  o.durability = *durability;
-  return std::make_shared<omniq::SQLiteStorage>(o);
+  s.backend = *backend;
+  s.base_dir = get(args, "store", "");
+  s.database_url = get(args, "store", "");
+  s.durability = *durability;
+  return s;
 }
 
 // Appends one line with a single write(2) on an O_APPEND descriptor.
@@ -94,11 +98,12 @@ class SideFile {
 };
 
 int run_worker(const Args& args, const sigset_t& stop_signals) {
-  omniq::Settings settings;
+  omniq::Settings settings = store_settings(args);
   settings.log_level = omniq::LogLevel::warning;
   settings.result_ttl = milliseconds(num(args, "result-ttl-ms", 7 * 24 * 3600 * 1000L));
-  omniq::set_log_level(settings.log_level);
-  omniq::OmniQ oq(open_store(args), settings);
+  settings.retry_backoff_base = milliseconds(num(args, "backoff-base-ms", 1000));
+  settings.retry_backoff_max = milliseconds(num(args, "backoff-max-ms", 300000));
+  omniq::OmniQ oq(settings);  // builds the store (make_storage)
 
   auto side = std::make_shared<SideFile>(get(args, "side", ""));
   milliseconds sleep_for(num(args, "sleep-ms", 0));
@@ -134,7 +139,7 @@ int run_worker(const Args& args, const sigset_t& stop_signals) {
 }
 
 int run_contender(const Args& args) {
-  auto store = open_store(args);
+  auto store = omniq::make_storage(store_settings(args));
   SideFile side(get(args, "side", ""));
   omniq::reliability::contend(*store, static_cast<int>(num(args, "id", 0)),
                               static_cast<int>(num(args, "tasks", 100)),

@@ -3,15 +3,18 @@
 // larger than any record. Each is isolated (quarantined, or failed as
 // CorruptTask) without recursion or reading it whole, and the rest of the
 // queue is claimed as usual.
+//
+// The stores are opened through make_storage and the hostile bytes written
+// with plain file writes and the sqlite3 C API, as another writer would.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 
-#include "omniq/file_storage.hpp"
+#include "omniq/omniq.hpp"
 #include "serializer.hpp"
-#include "omniq/sqlite_storage.hpp"
-#include "storage/file_task_files.hpp"
-#include "storage/sqlite_db.hpp"
+#include "storage/file/file_record.hpp"
+#include "support/backends.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -26,8 +29,16 @@ Task task_at(Duration offset) {
   return make_task("job", Value::array({1}), {}, Settings{}, kT0 + offset);
 }
 
-// A valid task's encoding with its args replaced by `args_text` (JSON) or
-// `args_bytes` (msgpack): the rest of the record is well formed.
+// True when the persistent backend of that name is built.
+bool built(const std::string& name) {
+  for (const BackendFactory& b : persistent_backends()) {
+    if (b.name == name) return true;
+  }
+  return false;
+}
+
+// A valid task's encoding with its args replaced by `args_text` (JSON): the
+// rest of the record is well formed.
 std::string json_with_args(const Task& t, const std::string& args_text) {
   std::string text = to_value(t).dump();
   std::string key = "\"args\":[1]";
@@ -35,13 +46,18 @@ std::string json_with_args(const Task& t, const std::string& args_text) {
   return text.substr(0, at) + "\"args\":" + args_text + text.substr(at + key.size());
 }
 
+// The file store, with each serializer.
 class StoredFilePayload : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    FileStorage::Options o;
-    o.base_dir = (dir_ / "store").string();
-    o.serializer = make_serializer(GetParam());
-    store_ = std::make_unique<FileStorage>(o);
+    Settings s;
+    s.backend = Backend::file;
+    s.base_dir = (dir_ / "store").string();
+    s.serializer = GetParam();
+    store_ = make_storage(s);
+  }
+  void TearDown() override {
+    if (store_) store_->close();
   }
   // Writes queue/<id>.task as another writer would.
   void plant(const Task& t, const std::string& bytes) {
@@ -51,7 +67,7 @@ class StoredFilePayload : public ::testing::TestWithParam<std::string> {
   void expect_isolated(const Task& bad) {
     Task good = task_at(seconds(5));
     store_->enqueue(good);
-    auto claimed = store_->dequeue_many(kT0 + minutes(1), 10, seconds(30));
+    auto claimed = store_->claim(kT0 + minutes(1), 10, seconds(30));
     ASSERT_EQ(claimed.size(), 1u);
     EXPECT_EQ(claimed.front().id, good.id);
     EXPECT_FALSE(store_->get_task(bad.id).has_value());
@@ -63,7 +79,7 @@ class StoredFilePayload : public ::testing::TestWithParam<std::string> {
   }
 
   TempDir dir_;
-  std::unique_ptr<FileStorage> store_;
+  std::shared_ptr<Storage> store_;
 };
 
 TEST_P(StoredFilePayload, TaskFileNestedAHundredThousandLevelsIsQuarantined) {
@@ -89,29 +105,62 @@ TEST_P(StoredFilePayload, TaskFileLargerThanAnyRecordIsQuarantinedUnread) {
   expect_isolated(bad);
 }
 
-INSTANTIATE_TEST_SUITE_P(Serializers, StoredFilePayload, ::testing::Values("json", "msgpack"));
+std::vector<std::string> file_serializers() {
+  if (!built("file")) return {};
+  return {"json", "msgpack"};
+}
 
-TEST(StoredSqlitePayload, RowNestedAHundredThousandLevelsFailsAsCorruptAndOthersRun) {
+// No instance while the file store is out of the build.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoredFilePayload);
+INSTANTIATE_TEST_SUITE_P(Serializers, StoredFilePayload, ::testing::ValuesIn(file_serializers()));
+
+// The SQLite store (one instance once it is built).
+class StoredSqlitePayload : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(StoredSqlitePayload, RowNestedAHundredThousandLevelsFailsAsCorruptAndOthersRun) {
   TempDir dir;
-  SQLiteStorage store(SQLiteStorage::Options{(dir / "q.db").string()});
-  SqliteDb raw((dir / "q.db").string(), seconds(5));
+  Settings s;
+  s.backend = Backend::sqlite;
+  s.database_url = (dir / "q.db").string();
+  std::shared_ptr<Storage> store = make_storage(s);  // creates the schema
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "q.db").c_str(), &raw), SQLITE_OK);
+  sqlite3_busy_timeout(raw, 5000);
   std::string when = format_time(kT0);
-  raw.exec(
+  std::string insert =
       "INSERT INTO tasks (id, func_path, args, kwargs, status, schedule, eta, max_retries, "
       "timeout, attempts, created_at, updated_at) VALUES ('deep', 'job', '" +
       std::string(100000, '[') + std::string(100000, ']') + "', '{}', 'PENDING', '{}', '" + when +
-      "', 0, NULL, 0, '" + when + "', '" + when + "')");
+      "', 0, NULL, 0, '" + when + "', '" + when + "')";
+  char* error = nullptr;
+  int rc = sqlite3_exec(raw, insert.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(raw);
+  ASSERT_EQ(rc, SQLITE_OK);
+
   Task good = task_at(seconds(5));
-  store.enqueue(good);
-  auto claimed = store.dequeue_many(kT0 + minutes(1), 10, seconds(30));
+  store->enqueue(good);
+  auto claimed = store->claim(kT0 + minutes(1), 10, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed.front().id, good.id);
-  auto r = store.get_result("deep");
+  auto r = store->get_result("deep");
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, TaskStatus::FAILED);
+  ASSERT_TRUE(r->error.has_value());
   EXPECT_EQ(r->error->error_type, "CorruptTask");
-  store.close();
+  store->close();
 }
+
+std::vector<std::string> sqlite_if_built() {
+  if (!built("sqlite")) return {};
+  return {"sqlite"};
+}
+
+// No instance while the SQLite store is out of the build.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoredSqlitePayload);
+INSTANTIATE_TEST_SUITE_P(Backends, StoredSqlitePayload, ::testing::ValuesIn(sqlite_if_built()),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace
 }  // namespace omniq::testing

@@ -5,8 +5,8 @@
 #include <ostream>
 
 #include "demo_tasks.hpp"
-#include "serializer.hpp"
 #include "output.hpp"
+#include "serializer.hpp"
 
 namespace omniq::cli {
 
