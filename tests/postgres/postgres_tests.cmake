@@ -21,6 +21,7 @@ file(GLOB omniq_pg_shared_sources CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/tests/engine/lifecycle_test.cpp
   ${PROJECT_SOURCE_DIR}/tests/engine/control_test.cpp
   ${PROJECT_SOURCE_DIR}/tests/engine/compat_test.cpp
+  ${PROJECT_SOURCE_DIR}/tests/engine/queues_test.cpp
   ${PROJECT_SOURCE_DIR}/tests/regressions/cancel_request_kept_test.cpp
   ${PROJECT_SOURCE_DIR}/tests/regressions/lost_worker_policy_test.cpp
   ${PROJECT_SOURCE_DIR}/tests/regressions/free_slot_claims_test.cpp)
