@@ -18,6 +18,7 @@ file(GLOB omniq_pg_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*_te
 # regressions that concern every backend.
 file(GLOB omniq_pg_shared_sources CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/tests/storage/conformance_*_test.cpp
+  ${PROJECT_SOURCE_DIR}/tests/storage/multiprocess_test.cpp
   ${PROJECT_SOURCE_DIR}/tests/engine/lifecycle_test.cpp
   ${PROJECT_SOURCE_DIR}/tests/engine/control_test.cpp
   ${PROJECT_SOURCE_DIR}/tests/engine/compat_test.cpp

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "omniq/settings.hpp"
 #include "support/backends.hpp"
@@ -207,6 +208,52 @@ TEST_P(MultiProcess, EveryAcknowledgedEnqueueSurvivesAKill) {
     std::string id = acked.substr(i, kIdBytes);
     EXPECT_TRUE(store->get_task(id).has_value()) << "acknowledged task " << id << " was lost";
   }
+  store->close();
+}
+
+TEST_P(MultiProcess, EightProcessesRacingOneUniqueKeyCreateExactlyOneTask) {
+  constexpr int kProcesses = 8;
+  constexpr int kRounds = 20;  // each process enqueues the key this many times
+  { open()->close(); }         // the store exists before the race
+  int start[2];
+  ASSERT_EQ(::pipe(start), 0);
+  std::vector<pid_t> children;
+  for (int c = 0; c < kProcesses; ++c) {
+    children.push_back(spawn([&, c] {
+      ::close(start[1]);
+      char go;
+      if (::read(start[0], &go, 1) != 0) return;  // released together when the pipe closes
+      auto store = open();
+      std::ofstream out(dir_ / ("enqueued-" + std::to_string(c)));
+      for (int i = 0; i < kRounds; ++i) {
+        Task t = make_task("race", Value::array({c, i}), {.unique_key = "the-key"}, Settings{},
+                           kT0 + microseconds(i));
+        Enqueued e = store->enqueue(t);
+        out << e.id << " " << e.created << "\n";
+      }
+      store->close();
+    }));
+  }
+  ::close(start[0]);
+  ::close(start[1]);  // go
+  for (pid_t pid : children) EXPECT_EQ(wait_for(pid), 0);
+
+  std::set<std::string> ids;
+  int created = 0, told = 0;
+  for (int c = 0; c < kProcesses; ++c) {
+    std::ifstream in(dir_ / ("enqueued-" + std::to_string(c)));
+    std::string id;
+    for (bool was_created; in >> id >> was_created; ++told) {
+      ids.insert(id);
+      created += was_created;
+    }
+  }
+  EXPECT_EQ(told, kProcesses * kRounds);
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(ids.size(), 1u);
+  auto store = open();
+  EXPECT_EQ(store->stats().total(), 1u);
+  EXPECT_EQ(store->get_task(*ids.begin())->unique_key, "the-key");
   store->close();
 }
 
