@@ -97,8 +97,9 @@ WorkerStats PoolCore::stats() const {
   return s;
 }
 
-void PoolCore::wake() {
-  asio::post(strand_, [self = shared_from_this()] {
+void PoolCore::wake(bool claim) {
+  asio::post(strand_, [self = shared_from_this(), claim] {
+    self->claim_wanted_ |= claim;
     self->wake_pending_ = true;
     self->wake_timer_.cancel();
   });
@@ -112,7 +113,10 @@ asio::awaitable<void> PoolCore::run() {
   listener_ = queue_->listen([weak](TaskQueue::Event e, const std::string& id) {
     auto self = weak.lock();
     if (!self || e == TaskQueue::Event::finished) return;
-    if (e == TaskQueue::Event::enqueued) return self->wake();
+    if (e == TaskQueue::Event::enqueued) {
+      self->changes_.fetch_add(1, std::memory_order_acq_rel);
+      return self->claim_free_slots();  // from here: no hop through the event loop
+    }
     std::lock_guard lock(self->mu_);
     if (auto it = self->running_.find(id); it != self->running_.end()) {
       self->stop_locked(it->second, StopReason::cancel);
@@ -149,54 +153,80 @@ asio::awaitable<void> PoolCore::run() {
 }
 
 asio::awaitable<void> PoolCore::claim_loop() {
-  Duration backoff = std::chrono::milliseconds(10);
+  // Claims happen where the reason for one is noticed (claim_free_slots);
+  // this loop makes the first one, and one at each poll, eta or change
+  // another process made, and backs off while the store fails.
+  claim_wanted_ = true;
   for (;;) {
-    std::vector<QueueClaim> want;
+    bool starving = false;
+    Duration backoff{};
     {
       std::lock_guard lock(mu_);
       if (stopping_) break;
-      for (auto& [name, s] : slots_) {
-        std::size_t held = s.held + s.buffer.size() + s.claiming;
-        std::size_t room = s.limit + opt_.prefetch;
-        if (held < room) {
-          want.push_back({name, room - held});
-          s.claiming += room - held;
-        }
+      starving = starving_;
+      if (failures_ > 0) {
+        backoff = std::min<Duration>(std::chrono::milliseconds(10 << std::min(failures_, 9)),
+                                     std::chrono::seconds(5));
       }
     }
-    if (want.empty()) {
-      co_await idle_wait(false);  // full: a finishing slot that finds no work wakes us
-      continue;
-    }
-    std::size_t wanted = 0;
-    for (const QueueClaim& c : want) wanted += c.n;
-    std::optional<TaskQueue::Recorded> got;
-    try {
-      auto claim = [q = queue_, want, lease = opt_.lease](auto done) {
-        q->record({}, want, lease, std::move(done));
-      };
-      got = co_await async_call<TaskQueue::Recorded>(std::move(claim));
-      backoff = std::chrono::milliseconds(10);
-    } catch (const std::exception& e) {
-      logger()->error("worker could not claim tasks: {}; retrying in {}", e.what(),
-                      format_duration(backoff));
-    }
-    std::size_t claimed = got ? got->claimed.size() : 0;
-    {
-      std::lock_guard lock(mu_);
-      for (const QueueClaim& c : want) slots_[c.queue].claiming -= c.n;
-      stats_.claimed += claimed;
-      std::vector<Task> tasks = got ? std::move(got->claimed) : std::vector<Task>{};
-      dispatch_locked(tasks, false);
-    }
-    if (!got) {  // the store is failing: back off instead of spinning
+    if (backoff.count() > 0) {  // the store is failing: back off instead of spinning
       wake_timer_.expires_after(steady(backoff));  // a stop (or an enqueue) cuts it short
       co_await wake_timer_.async_wait(kWait);
-      backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
-    } else if (claimed < wanted) {
-      co_await idle_wait(true);
+      claim_wanted_ = true;
     }
+    if (std::exchange(claim_wanted_, false)) claim_free_slots();
+    co_await idle_wait(starving);
   }
+}
+
+void PoolCore::claim_free_slots() {
+  std::uint64_t seen = changes_.load(std::memory_order_acquire);
+  std::vector<QueueClaim> want;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    for (auto& [name, s] : slots_) {
+      std::size_t held = s.held + s.buffer.size() + s.claiming;
+      std::size_t room = s.limit + opt_.prefetch;
+      if (held < room) {
+        want.push_back({name, room - held});
+        s.claiming += room - held;
+      }
+    }
+    if (want.empty()) return;
+    ++records_;
+  }
+  auto self = shared_from_this();
+  queue_->record(
+      {}, want, opt_.lease, [self, want, seen](std::exception_ptr e, TaskQueue::Recorded rec) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            logger()->error("worker could not claim tasks: {}", ex.what());
+          }
+        }
+        std::size_t wanted = 0;
+        for (const QueueClaim& c : want) wanted += c.n;
+        bool again = false;
+        {
+          std::lock_guard lock(self->mu_);
+          for (const QueueClaim& c : want) self->slots_[c.queue].claiming -= c.n;
+          self->stats_.claimed += rec.claimed.size();
+          bool short_claim = rec.claimed.size() < wanted;
+          self->dispatch_locked(rec.claimed, false);
+          self->failures_ = e ? self->failures_ + 1 : 0;
+          // Came back short: claim again if something changed meanwhile, else wait for a change.
+          again = !e && short_claim && self->changes_.load(std::memory_order_acquire) != seen;
+          self->starving_ = short_claim && !again;
+          --self->records_;
+        }
+        if (again) {
+          self->claim_free_slots();
+        } else if (e || self->starving_) {
+          self->wake(false);  // the loop re-arms its wait: backoff, or the change watch and eta
+        }
+      });
 }
 
 asio::awaitable<void> PoolCore::idle_wait(bool starving) {
@@ -219,7 +249,8 @@ asio::awaitable<void> PoolCore::idle_wait(bool starving) {
   }
   if (!wake_pending_) {
     wake_timer_.expires_after(steady(wait));
-    co_await wake_timer_.async_wait(kWait);
+    auto [ec] = co_await wake_timer_.async_wait(kWait);
+    if (!ec) claim_wanted_ = true;  // a poll interval, or the next eta, passed
   }
   wake_pending_ = false;
 }
@@ -242,8 +273,8 @@ void PoolCore::watch_changes() {
                           } catch (const std::exception& e) {
                             logger()->warn("worker: the store's change watch failed: {}", e.what());
                           }
-                          self->wake_pending_ = true;
-                          self->wake_timer_.cancel();
+                          self->changes_.fetch_add(1, std::memory_order_acq_rel);
+                          self->claim_free_slots();
                         });
 }
 
@@ -357,6 +388,7 @@ std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ou
   }
   std::optional<Verdict> verdict;
   std::vector<Task> got;
+  std::uint64_t seen = changes_.load(std::memory_order_acquire);
   try {
     std::vector<TaskQueue::Finished> finished;
     if (h) finished.push_back({r->task, std::move(*h)});
@@ -367,7 +399,8 @@ std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ou
     logger()->error("task {} ({}): could not record its outcome: {}", r->task.id, r->task.func_path,
                     e.what());
   }
-  return after_record(*r, h ? verdict : Verdict::lost, std::move(claims), std::move(got), true);
+  return after_record(*r, h ? verdict : Verdict::lost, std::move(claims), std::move(got), true,
+                      seen);
 }
 
 asio::awaitable<void> PoolCore::run_async(std::shared_ptr<Running> r) {
@@ -405,8 +438,9 @@ void PoolCore::record_async(std::shared_ptr<Running> r, std::optional<Happening>
   if (h) finished.push_back({r->task, std::move(*h)});
   bool lost = !h;
   auto self = shared_from_this();
+  std::uint64_t seen = changes_.load(std::memory_order_acquire);
   queue_->record(std::move(finished), claims, opt_.lease,
-                 [self, r, claims, lost](std::exception_ptr e, TaskQueue::Recorded rec) {
+                 [self, r, claims, lost, seen](std::exception_ptr e, TaskQueue::Recorded rec) {
                    if (e) {
                      try {
                        std::rethrow_exception(e);
@@ -418,7 +452,7 @@ void PoolCore::record_async(std::shared_ptr<Running> r, std::optional<Happening>
                    std::optional<Verdict> v;
                    if (!rec.verdicts.empty()) v = rec.verdicts.front();
                    self->after_record(*r, lost ? Verdict::lost : v, claims, std::move(rec.claimed),
-                                      false);
+                                      false, seen);
                  });
 }
 
@@ -470,7 +504,8 @@ std::vector<QueueClaim> PoolCore::release_slot_locked(const Running& r) {
 
 std::shared_ptr<Running> PoolCore::after_record(const Running& r, std::optional<Verdict> verdict,
                                                 std::vector<QueueClaim> claims,
-                                                std::vector<Task> got, bool keep_one) {
+                                                std::vector<Task> got, bool keep_one,
+                                                std::uint64_t seen) {
   std::shared_ptr<Running> next;
   bool starving = false;
   {
@@ -508,7 +543,17 @@ std::shared_ptr<Running> PoolCore::after_record(const Running& r, std::optional<
     next = dispatch_locked(got, keep_one);
     --records_;
   }
-  if (starving) wake();  // the slot found no work: the claim loop waits for some
+  if (starving) {  // the slot found no work
+    if (changes_.load(std::memory_order_acquire) != seen) {
+      claim_free_slots();  // work may have come while this claim was on its way
+    } else {
+      {
+        std::lock_guard lock(mu_);
+        starving_ = true;
+      }
+      wake(false);  // the claim loop waits for a change
+    }
+  }
   if (opt_.on_attempt && verdict && *verdict != Verdict::released) {
     auto now = std::chrono::steady_clock::now();
     opt_.on_attempt(AttemptReport{r.task, report_result(*verdict),

@@ -26,6 +26,7 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -97,14 +98,19 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   // REQUIRES: mu_ held. Frees r's slot and returns the claim that refills
   // it; counts a record in flight until after_record.
   std::vector<QueueClaim> release_slot_locked(const Running& r);
-  // After a record: counts, dispatches what was claimed, reports.
+  // After a record: counts, dispatches what was claimed, reports. `seen` is
+  // changes_ as it was before the record's claim was made.
   std::shared_ptr<Running> after_record(const Running& r, std::optional<Verdict> verdict,
                                         std::vector<QueueClaim> claims, std::vector<Task> got,
-                                        bool keep_one);
+                                        bool keep_one, std::uint64_t seen);
+  // Claims for every free slot, from any thread, and dispatches what comes
+  // back from the storage thread that wrote it. Returns at once.
+  void claim_free_slots();
   // REQUIRES: release_slot_locked(*r) gave `claims`.
   void record_async(std::shared_ptr<Running> r, std::optional<Happening> h,
                     std::vector<QueueClaim> claims);
-  void wake();
+  // Wakes the claim loop; with `claim`, it claims once more.
+  void wake(bool claim = true);
   // Arms a wait on the store's change watch (strand).
   void watch_changes();
 
@@ -138,11 +144,16 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   std::size_t threads_ = 0, idle_threads_ = 0, abandoned_ = 0;
   std::size_t records_ = 0;  // outcomes or claims being written
   bool stopping_ = false, threads_exit_ = false, cap_logged_ = false;
+  bool starving_ = false;  // the last claim came back short: slots wait for new work
+  int failures_ = 0;       // claims failed in a row
+  // Counts enqueues in this process and changes another process made (the
+  // watch): a claim that comes back short is made again if this moved meanwhile.
+  std::atomic<std::uint64_t> changes_{0};
   SteadyTime monitor_at_ = SteadyTime::max();  // when monitor_loop wakes next
   WorkerStats stats_;
 
   // Strand-only.
-  bool started_ = false, stopped_ = false, wake_pending_ = false;
+  bool started_ = false, stopped_ = false, wake_pending_ = false, claim_wanted_ = false;
   std::size_t loops_ = 0;
   asio::steady_timer wake_timer_, monitor_timer_;
   std::vector<asio::steady_timer*> sleepers_;  // in sleep_until

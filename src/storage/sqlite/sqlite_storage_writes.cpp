@@ -180,16 +180,19 @@ WriteResult SQLiteStorage::write(const WriteBatch& batch) {
     });
   };
   if (batch.enqueue.empty() && batch.outcomes.empty() && !read_with(due)) return {};
-  return write_with([&](SqliteDb& db) {
-    WriteResult r;
-    for (const Task& t : batch.enqueue) r.enqueued.push_back(insert(db, t));
-    for (const Outcome& o : batch.outcomes) r.applied.push_back(apply(db, o));
-    if (!batch.claims.empty()) normalize_etas(db, batch.now);
-    for (const QueueClaim& c : batch.claims) {
-      for (Task& t : claim_queue(db, c, batch.now, batch.lease)) r.claimed.push_back(std::move(t));
-    }
-    return r;
-  });
+  return write_with(
+      [&](SqliteDb& db) {
+        WriteResult r;
+        for (const Task& t : batch.enqueue) r.enqueued.push_back(insert(db, t));
+        for (const Outcome& o : batch.outcomes) r.applied.push_back(apply(db, o));
+        if (!batch.claims.empty()) normalize_etas(db, batch.now);
+        for (const QueueClaim& c : batch.claims) {
+          for (Task& t : claim_queue(db, c, batch.now, batch.lease))
+            r.claimed.push_back(std::move(t));
+        }
+        return r;
+      },
+      batch.enqueue.empty() && batch.outcomes.empty());
 }
 
 CancelResult SQLiteStorage::cancel(std::string_view id, Timestamp now) {
