@@ -7,6 +7,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "engine/async_call.hpp"
+#include "engine/on_storage.hpp"
 #include "engine/task_queue.hpp"
 
 namespace omniq {
@@ -17,36 +18,7 @@ std::shared_ptr<TaskQueue> make_queue(std::shared_ptr<Storage> storage, Settings
 
 }  // namespace detail
 
-namespace {
-
-// Runs f() (a blocking queue call) on a storage thread; the awaiting
-// coroutine resumes on its own executor with the value or the exception.
-template <class F>
-auto on_storage(std::shared_ptr<detail::TaskQueue> q, F f) -> asio::awaitable<decltype(f())> {
-  using R = decltype(f());
-  return detail::async_call<R>([q, f = std::move(f)](auto done) mutable {
-    q->post([f = std::move(f), done = std::move(done)]() mutable {
-      if constexpr (std::is_void_v<R>) {
-        try {
-          f();
-        } catch (...) {
-          return done(std::current_exception());
-        }
-        done(nullptr);
-      } else {
-        R value{};
-        try {
-          value = f();
-        } catch (...) {
-          return done(std::current_exception(), R{});
-        }
-        done(nullptr, std::move(value));
-      }
-    });
-  });
-}
-
-}  // namespace
+using detail::on_storage;
 
 // cppcheck-suppress passedByValue ; used twice below, so it cannot be moved from
 AsyncOmniQ::AsyncOmniQ(Settings settings, std::shared_ptr<Clock> clock)
@@ -115,7 +87,8 @@ asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id
   auto result = co_await on_storage(q, read);
   if (result || !options.wait) co_return result;
   auto exists = [q, id] { return q->get_task(id).has_value(); };
-  if (!co_await on_storage(q, exists)) throw NotFoundError("no task with id " + id + " to wait for");
+  if (!co_await on_storage(q, exists))
+    throw NotFoundError("no task with id " + id + " to wait for");
 
   auto deadline = options.timeout ? clock::now() + *options.timeout : clock::time_point::max();
   auto ex = co_await asio::this_coro::executor;

@@ -35,7 +35,7 @@
 #include <mutex>
 #include <stop_token>
 
-#include "engine/async_call.hpp"
+#include "engine/on_storage.hpp"
 #include "engine/task_queue.hpp"
 #include "omniq/worker_pool.hpp"
 
@@ -128,7 +128,9 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   // A plain wait, for the stop's own polling.
   asio::awaitable<void> nap(SteadyTime when);
   template <class F>
-  auto on_storage(F f) -> asio::awaitable<decltype(f())>;
+  auto on_storage(F f) {
+    return detail::on_storage(queue_, std::move(f));
+  }
 
   std::shared_ptr<TaskQueue> queue_;
   Registry registry_;
@@ -162,22 +164,5 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   std::unique_ptr<asio::posix::stream_descriptor> watch_fd_;
   bool watching_ = false;
 };
-
-template <class F>
-auto PoolCore::on_storage(F f) -> asio::awaitable<decltype(f())> {
-  using R = decltype(f());
-  auto q = queue_;
-  return async_call<R>([q, f = std::move(f)](auto done) mutable {
-    q->post([f = std::move(f), done = std::move(done)]() mutable {
-      R value{};
-      try {
-        value = f();
-      } catch (...) {
-        return done(std::current_exception(), R{});
-      }
-      done(nullptr, std::move(value));
-    });
-  });
-}
 
 }  // namespace omniq::detail

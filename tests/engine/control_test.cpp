@@ -3,36 +3,10 @@
 #include <mutex>
 
 #include "engine/engine_fixture.hpp"
+#include "support/gate.hpp"
 
 namespace omniq::testing {
 namespace {
-
-// A gate handlers wait at until the test opens it.
-class Gate {
- public:
-  void open() {
-    {
-      std::lock_guard lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  // Waits until open or the stop token fires; returns whether it opened.
-  bool wait(const std::stop_token& stop) {
-    std::unique_lock lock(mu_);
-    while (!open_ && !stop.stop_requested()) cv_.wait_for(lock, milliseconds(1));
-    return open_;
-  }
-  void wait_ignoring_stop() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
 
 TEST_P(EngineTest, CancelPendingAndRetryingTasks) {
   std::string pending = oq().enqueue("job");
@@ -117,7 +91,7 @@ TEST_P(EngineTest, SyncHandlerThatIgnoresItsTimeoutIsAbandonedAndItsLateResultDr
   std::atomic<bool> returned{false};
   Registry r;
   r.add("stuck", [&] {
-    gate.wait_ignoring_stop();
+    gate.wait();
     returned = true;
     return 99;
   });
@@ -154,7 +128,7 @@ TEST_P(EngineTest, AtMostConcurrencyTasksRunAndThatManyRunTogether) {
     int p = peak.load();
     while (now_running > p && !peak.compare_exchange_weak(p, now_running)) {
     }
-    gate.wait_ignoring_stop();
+    gate.wait();
     --running;
     return 0;
   });
@@ -176,7 +150,7 @@ TEST_P(EngineTest, GracefulStopLetsRunningTasksFinishAndReleasesTheRest) {
   Registry r;
   r.add("work", [&] {
     ++started;
-    gate.wait_ignoring_stop();
+    gate.wait();
     return 1;
   });
   auto options = fast_options(2);
@@ -212,7 +186,7 @@ TEST_P(EngineTest, StopPastTheGraceLeavesTheTaskToItsExpiringLease) {
   Registry r;
   r.add("stubborn", [&] {
     started = true;
-    gate.wait_ignoring_stop();
+    gate.wait();
     finished = true;
     return 1;
   });

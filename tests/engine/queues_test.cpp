@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "engine/engine_fixture.hpp"
+#include "support/gate.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -11,15 +12,12 @@ namespace {
 using Queues = EngineTest;
 
 TEST_P(Queues, ASlowQueueNeverHoldsAnotherQueuesSlots) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
+  Gate gate;
   std::atomic<int> slow_running{0};
   Registry r;
   r.add("mail.send", [&] {
     ++slow_running;
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return release; });
+    gate.wait();
     return 0;
   });
   r.add("work", [](int i) { return i; });
@@ -36,11 +34,7 @@ TEST_P(Queues, ASlowQueueNeverHoldsAnotherQueuesSlots) {
   QueueStats s = oq().stats();
   EXPECT_EQ(s.queues["mail"][static_cast<std::size_t>(TaskStatus::RUNNING)], 2u);
   EXPECT_EQ(s.queues["mail"][static_cast<std::size_t>(TaskStatus::PENDING)], 18u);
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  gate.open();
   ASSERT_TRUE(eventually([&] { return oq().stats().queues["mail"][2] == 20; }));
 }
 

@@ -7,28 +7,10 @@
 #include <mutex>
 
 #include "engine/engine_fixture.hpp"
+#include "support/gate.hpp"
 
 namespace omniq::testing {
 namespace {
-
-// A gate handlers wait at until the test opens it.
-class Gate {
- public:
-  void open() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
 
 using CancelRequestKept = EngineTest;
 

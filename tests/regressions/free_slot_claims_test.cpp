@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "engine/engine_fixture.hpp"
+#include "support/gate.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -14,15 +15,12 @@ using FreeSlotClaims = EngineTest;
 
 TEST_P(FreeSlotClaims, APoolHoldsNoMoreTasksRunningThanItRuns) {
   EXPECT_EQ(WorkerOptions{}.prefetch, 0u);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool open = false;
+  Gate gate;
   std::atomic<int> started{0};
   Registry r;
   r.add("slow", [&] {
     ++started;
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return open; });
+    gate.wait();
     return 1;
   });
   WorkerOptions options = fast_options(2);
@@ -39,11 +37,7 @@ TEST_P(FreeSlotClaims, APoolHoldsNoMoreTasksRunningThanItRuns) {
   auto other = oq().storage()->claim(clock_->now(), 3, seconds(30));
   EXPECT_EQ(other.size(), 3u);
   for (const Task& t : other) EXPECT_EQ(t.attempts, 1);
-  {
-    std::lock_guard lock(mu);
-    open = true;
-  }
-  cv.notify_all();
+  gate.open();
   for (const Task& t : other) ids.erase(std::find(ids.begin(), ids.end(), t.id));
   for (const std::string& id : ids) EXPECT_EQ(wait_result(id).status, TaskStatus::SUCCESS);
 }
