@@ -4,6 +4,7 @@
 
 #include "omniq/error.hpp"
 #include "serializer.hpp"
+#include "storage/file/file_storage.hpp"
 #include "storage/memory/memory_storage.hpp"
 
 namespace omniq {
@@ -41,7 +42,9 @@ std::shared_ptr<Storage> make_storage(const Settings& settings) {
   switch (settings.backend) {
     case Backend::memory:
       return std::make_shared<MemoryStorage>();
-    case Backend::file:    // TODO(core): FileStorage on the new contract
+    case Backend::file:
+      return std::make_shared<FileStorage>(FileStorage::Options{
+          settings.base_dir, settings.durability, make_serializer(settings.serializer)});
     case Backend::sqlite:  // TODO(core): SQLiteStorage on the new contract
     case Backend::postgres:
       break;
