@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/file/file_storage.hpp"
 #include "storage/memory/memory_storage.hpp"
 
 namespace omniq::testing {
@@ -25,7 +26,12 @@ inline std::vector<BackendFactory> all_backends() {
   return {
       {"memory", [](const std::filesystem::path&) { return std::make_shared<MemoryStorage>(); },
        false},
-      // TODO(core): file and sqlite come back on the new contract.
+      {"file",
+       [](const std::filesystem::path& dir) {
+         return std::make_shared<FileStorage>(
+             FileStorage::Options{(dir / "store").string(), Durability::full, nullptr});
+       }},
+      // TODO(core): sqlite comes back on the new contract.
   };
 }
 
