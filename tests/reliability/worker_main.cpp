@@ -4,7 +4,7 @@
 //
 //   omniq_reliability_worker --backend=sqlite|file --store=PATH [--side=FILE]
 //       [--concurrency=4] [--prefetch=4] [--lease-ms=2000] [--maintenance-ms=250]
-//       [--durability=full] [--sleep-ms=0] [--result-ttl-ms=0] [--claim-grace-ms=2000]
+//       [--durability=full] [--sleep-ms=0] [--result-ttl-ms=0]
 //
 // Handlers:
 //   rec   appends "<task id>\n" to the side file (one O_APPEND write, so lines
@@ -61,7 +61,6 @@ std::shared_ptr<omniq::Storage> open_store(const Args& args) {
     omniq::FileStorage::Options o;
     o.base_dir = get(args, "store", "");
     o.durability = *durability;
-    o.claim_grace = milliseconds(num(args, "claim-grace-ms", 2000));
     return std::make_shared<omniq::FileStorage>(o);
   }
   omniq::SQLiteStorage::Options o;
