@@ -111,7 +111,7 @@ std::string FileDir::write_temp(std::string_view bytes, bool sync,
       if (n < 0 && errno != EINTR) throw_fs_error("write", path(name), errno);
       if (n > 0) bytes.remove_prefix(static_cast<std::size_t>(n));
     }
-    auto us = mtime ? mtime->time_since_epoch().count() : 0;
+    auto us = mtime ? std::max<std::int64_t>(mtime->time_since_epoch().count(), 0) : 0;
     timespec times[2] = {{0, UTIME_OMIT}, {us / 1000000, us % 1000000 * 1000}};
     if (mtime && ::futimens(f.fd, times) != 0) throw_fs_error("set the time of", path(name), errno);
     if (sync && ::fdatasync(f.fd) != 0) throw_fs_error("sync", path(name), errno);
