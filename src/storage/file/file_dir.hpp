@@ -59,16 +59,14 @@ class FileDir {
 
 }  // namespace omniq
 
-// Seams for the file store's tests: counts of its file system work, and a
-// call at each step of a change, where a test may kill the process.
+// Seams for the file store's tests (a test may kill the process in `step`).
 namespace omniq::file_store_hooks {
 
 inline std::atomic<std::uint64_t> reads{0};     // files read, by every file store
 inline std::atomic<std::uint64_t> listings{0};  // directories listed
 
-// Called with "added" (a new task's file is in queue/), "written" (a new
-// record is in place under the old name), "renamed" (the file has the name
-// that fits its record: for a claim, <id>.running).
+// Called with "added" (a new task is in queue/), "written" (a new record is
+// under the old name) and "renamed" (the name fits it: a claim's .running).
 inline void (*step)(std::string_view what, const std::string& id) = nullptr;
 
 }  // namespace omniq::file_store_hooks

@@ -25,6 +25,8 @@ class Inotify final : public ChangeWatch {
   // Watches `dirs` for `mask` (IN_* bits); logs and stays inactive on failure.
   Inotify(const std::vector<std::string>& dirs, std::uint32_t mask);
   ~Inotify() override { ::close(fd_); }
+  Inotify(const Inotify&) = delete;
+  Inotify& operator=(const Inotify&) = delete;
 
   bool active() const { return fd_ >= 0; }
   int fd() const override { return fd_; }
