@@ -193,7 +193,7 @@ std::pair<double, std::uint64_t> drain_cost(std::size_t n) {
 
 TEST(FileStorageShared, DrainReadsEachTaskAFixedNumberOfTimesAtAnySize) {
   auto [small_reads, small_listings] = drain_cost(1000);
-  auto [large_reads, large_listings] = drain_cost(20000);
+  auto [large_reads, large_listings] = drain_cost(10000);
   // Learning of the task, claiming it, finishing it: three reads, whatever n.
   EXPECT_LE(small_reads, 3.01);
   EXPECT_LE(large_reads, 3.01);
