@@ -74,10 +74,15 @@ Committer::Committer(Storage& storage, Jobs& jobs) : storage_(storage), jobs_(jo
 void Committer::submit(WriteBatch request, Done done) {
   std::lock_guard lock(mu_);
   pending_.push_back({std::move(request), std::move(done)});
-  if (!writing_) {
-    writing_ = true;
-    jobs_.post([this] { drain(); });
-  }
+  post_drain_locked();
+}
+
+void Committer::post_drain_locked() {
+  // writing_ means a thread is writing now, never that a drain waits its turn:
+  // so a blocking caller on a storage thread never waits for a queued drain.
+  if (writing_ || drain_posted_ || pending_.empty()) return;
+  drain_posted_ = true;
+  jobs_.post([this] { drain(); });
 }
 
 WriteResult Committer::submit_wait(WriteBatch request) {
@@ -101,11 +106,8 @@ WriteResult Committer::submit_wait(WriteBatch request) {
       if (w->set) break;
     }
     lock.lock();
-    if (pending_.empty()) {
-      writing_ = false;
-    } else {
-      jobs_.post([this] { drain(); });
-    }
+    writing_ = false;
+    post_drain_locked();
   }
   lock.unlock();
   std::unique_lock wl(w->mu);
@@ -115,6 +117,12 @@ WriteResult Committer::submit_wait(WriteBatch request) {
 }
 
 void Committer::drain() {
+  {
+    std::lock_guard lock(mu_);
+    drain_posted_ = false;
+    if (writing_) return;  // a blocking caller leads; it posts a drain for what it leaves
+    writing_ = true;
+  }
   while (round()) {
   }
 }

@@ -65,6 +65,9 @@ class Committer {
     Done done;
   };
   void drain();
+  // REQUIRES: mu_ held. Has a storage thread write what is pending, unless
+  // someone is writing or a drain is on its way.
+  void post_drain_locked();
   // Writes up to kMaxBatch pending requests; false when none was pending.
   bool round();
   void write(std::vector<Pending>& batch);
@@ -73,7 +76,8 @@ class Committer {
   Jobs& jobs_;
   std::mutex mu_;
   std::deque<Pending> pending_;
-  bool writing_ = false;
+  bool writing_ = false;       // a thread is writing
+  bool drain_posted_ = false;  // a drain waits for a storage thread
 };
 
 }  // namespace omniq

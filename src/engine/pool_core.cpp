@@ -45,6 +45,12 @@ TaskError handler_error(std::exception_ptr e) {
   return err;
 }
 
+// How long the claim loop waits after `failures` failed claims in a row.
+Duration claim_backoff(int failures) {
+  return std::min<Duration>(std::chrono::milliseconds(10 << std::min(failures - 1, 9)),
+                            std::chrono::seconds(5));
+}
+
 AttemptReport::Result report_result(Verdict v) {
   switch (v) {
     case Verdict::succeeded:
@@ -164,10 +170,7 @@ asio::awaitable<void> PoolCore::claim_loop() {
       std::lock_guard lock(mu_);
       if (stopping_) break;
       starving = starving_;
-      if (failures_ > 0) {
-        backoff = std::min<Duration>(std::chrono::milliseconds(10 << std::min(failures_, 9)),
-                                     std::chrono::seconds(5));
-      }
+      if (failures_ > 0) backoff = claim_backoff(failures_);
     }
     if (backoff.count() > 0) {  // the store is failing: back off instead of spinning
       wake_timer_.expires_after(steady(backoff));  // a stop (or an enqueue) cuts it short
@@ -200,10 +203,16 @@ void PoolCore::claim_free_slots() {
   queue_->record(
       {}, want, opt_.lease, [self, want, seen](std::exception_ptr e, TaskQueue::Recorded rec) {
         if (e) {
+          int failures = 0;
+          {
+            std::lock_guard lock(self->mu_);
+            failures = self->failures_ + 1;
+          }
           try {
             std::rethrow_exception(e);
           } catch (const std::exception& ex) {
-            logger()->error("worker could not claim tasks: {}", ex.what());
+            logger()->error("worker could not claim tasks: {}; retrying in {}", ex.what(),
+                            format_duration(claim_backoff(failures)));
           }
         }
         std::size_t wanted = 0;
@@ -221,6 +230,7 @@ void PoolCore::claim_free_slots() {
           self->starving_ = short_claim && !again;
           --self->records_;
         }
+        self->give_back_if_stopping();
         if (again) {
           self->claim_free_slots();
         } else if (e || self->starving_) {
@@ -276,6 +286,26 @@ void PoolCore::watch_changes() {
                           self->changes_.fetch_add(1, std::memory_order_acq_rel);
                           self->claim_free_slots();
                         });
+}
+
+void PoolCore::give_back_if_stopping() {
+  std::vector<TaskQueue::Finished> unstarted;
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) return;
+    for (auto& [name, s] : slots_) {
+      for (Task& t : s.buffer) unstarted.push_back({std::move(t), {Happening::Kind::released}});
+      s.buffer.clear();
+    }
+    if (unstarted.empty()) return;
+    ++records_;
+  }
+  auto self = shared_from_this();
+  queue_->record(std::move(unstarted), {}, opt_.lease, [self](std::exception_ptr e, auto) {
+    if (e) logger()->error("could not give back claimed tasks on stop (their leases will expire)");
+    std::lock_guard lock(self->mu_);
+    --self->records_;
+  });
 }
 
 std::shared_ptr<Running> PoolCore::begin_locked(Task t) {
@@ -543,6 +573,7 @@ std::shared_ptr<Running> PoolCore::after_record(const Running& r, std::optional<
     next = dispatch_locked(got, keep_one);
     --records_;
   }
+  give_back_if_stopping();
   if (starving) {  // the slot found no work
     if (changes_.load(std::memory_order_acquire) != seen) {
       claim_free_slots();  // work may have come while this claim was on its way

@@ -106,6 +106,8 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   // Claims for every free slot, from any thread, and dispatches what comes
   // back from the storage thread that wrote it. Returns at once.
   void claim_free_slots();
+  // While stopping: gives back at once what claims still in flight brought.
+  void give_back_if_stopping();
   // REQUIRES: release_slot_locked(*r) gave `claims`.
   void record_async(std::shared_ptr<Running> r, std::optional<Happening> h,
                     std::vector<QueueClaim> claims);

@@ -245,8 +245,7 @@ asio::awaitable<void> PoolCore::stop() {
   wake_pending_ = true;
   wake_timer_.cancel();
   if (!started_) co_return;
-  while (!stopped_ || loops_ > 0)
-    co_await nap(std::chrono::steady_clock::now() + kStopPoll);
+  while (!stopped_ || loops_ > 0) co_await nap(std::chrono::steady_clock::now() + kStopPoll);
 }
 
 }  // namespace omniq::detail

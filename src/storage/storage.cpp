@@ -4,6 +4,7 @@
 
 #include "omniq/error.hpp"
 #include "serializer.hpp"
+#include "storage/file/file_storage.hpp"
 #include "storage/memory/memory_storage.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
@@ -46,7 +47,9 @@ std::shared_ptr<Storage> make_storage(const Settings& settings) {
     case Backend::sqlite:
       return std::make_shared<SQLiteStorage>(
           SQLiteStorage::Options{settings.sqlite_path(), settings.durability});
-    case Backend::file:  // TODO(core): FileStorage on the new contract
+    case Backend::file:
+      return std::make_shared<FileStorage>(FileStorage::Options{
+          settings.base_dir, settings.durability, make_serializer(settings.serializer)});
     case Backend::postgres:
       return std::make_shared<PostgresStorage>(
           PostgresStorage::Options{settings.database_url, settings.durability});

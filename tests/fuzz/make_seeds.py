@@ -82,13 +82,20 @@ write("fuzz_decode", "huge-array.msgpack", b"\x01\xdd\xff\xff\xff\xff")
 write("fuzz_decode", "bad-time.json", b"\x00" + json.dumps(task(created_at="2026-13-45T99:99:99Z")).encode())
 write("fuzz_decode", "bad-types.json", b"\x00" + json.dumps(task(attempts="x", args=3)).encode())
 
-# fuzz_file_record: byte 0 = format (bit 0) | kind << 1 (0 .task, 1 .running, 2 .done, 3 result).
-for name, kind, v in [("task", 0, task()), ("running", 1, models()[1][1]),
-                      ("done", 2, task("SUCCESS", attempts=1)), ("result", 3, RESULT),
-                      ("cancel", 1, dict(models()[1][1], cancel_requested=True))]:
-    write("fuzz_file_record", name + ".json", bytes([kind << 1]) + json.dumps(v).encode())
-    write("fuzz_file_record", name + ".msgpack", bytes([kind << 1 | 1]) + msgpack(v))
-write("fuzz_file_record", "wrong-kind.json", b"\x04" + json.dumps(task()).encode())
+# fuzz_file_record: byte 0 = format (bit 0); a task file's content: the task's
+# fields, "result" (the result without task_id and value), "result_value".
+FINISHED = {"status": "SUCCESS", "finished_at": T, "attempts": 1, "last_attempt_at": T}
+for name, v in [("task", task()), ("running", models()[1][1]),
+                ("done", dict(task("SUCCESS", attempts=1), result=FINISHED,
+                              result_value={"sum": 5})),
+                ("failed", dict(task("FAILED", attempts=1, error=ERROR),
+                                result=dict(FINISHED, status="FAILED", error=ERROR))),
+                ("null-result", dict(task("SUCCESS", attempts=1), result=FINISHED,
+                                     result_value=None)),
+                ("cancel", dict(models()[1][1], cancel_requested=True))]:
+    write("fuzz_file_record", name + ".json", b"\x00" + json.dumps(v).encode())
+    write("fuzz_file_record", name + ".msgpack", b"\x01" + msgpack(v))
+write("fuzz_file_record", "bad-result.json", b"\x00" + json.dumps(dict(task(), result=3)).encode())
 write("fuzz_file_record", "other-id.json", b"\x00" + json.dumps(task(id="other")).encode())
 write("fuzz_file_record", "empty", b"\x00")
 

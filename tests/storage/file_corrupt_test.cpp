@@ -1,6 +1,10 @@
-// FileStorage: corrupt and unreadable files are moved to corrupt/ with a log
-// line, and the rest of the queue keeps working.
+// FileStorage: a corrupt or foreign task file is moved to corrupt/ with a log
+// line and the rest of the queue keeps working; a file whose record does not
+// fit its name (a change cut short) is renamed to fit. Hostile files (nested
+// 100,000 levels, larger than any record) are isolated without recursion or
+// reading them whole.
 #include "serializer.hpp"
+#include "storage/file/file_record.hpp"
 #include "storage/file_test_util.hpp"
 
 namespace omniq::testing {
@@ -33,8 +37,8 @@ std::vector<Corruption> corruptions() {
        [](const Task& t) { return json_with(t, [](Value& v) { v["args"] = 3; }); }},
       {"UnknownStatus",
        [](const Task& t) { return json_with(t, [](Value& v) { v["status"] = "PAUSED"; }); }},
-      {"StatusThatDoesNotFitTheName",
-       [](const Task& t) { return json_with(t, [](Value& v) { v["status"] = "SUCCESS"; }); }},
+      {"ResultNotAnObject",
+       [](const Task& t) { return json_with(t, [](Value& v) { v["result"] = 3; }); }},
       {"AnotherTasksId",
        [](const Task& t) {
          return json_with(t, [](Value& v) { v["id"] = file_task("other").id; });
@@ -64,8 +68,8 @@ TEST_P(FileStorageCorruption, CorruptWaitingFileIsMovedAsideWhileOthersAreClaime
   store.enqueue(b);
   write_file(queue() / (bad.id + ".task"), GetParam().bytes(bad));
 
-  FileStorage other(file_options(base()));  // finds it by scanning
-  auto claimed = other.dequeue_many(kF0 + minutes(1), 10, kFLease);
+  FileStorage other(file_options(base()));  // finds it by listing queue/
+  auto claimed = other.claim(kF0 + minutes(1), 10, kFLease);
   ASSERT_EQ(claimed.size(), 2u);
   EXPECT_EQ(claimed[0].id, a.id);
   EXPECT_EQ(claimed[1].id, b.id);
@@ -82,30 +86,37 @@ TEST_P(FileStorageCorruption, FileCorruptedAfterItWasIndexedIsSkippedAtClaimTime
   store.enqueue(bad);
   store.enqueue(good);
   write_file(queue() / (bad.id + ".task"), GetParam().bytes(bad));
-  auto claimed = store.dequeue_many(kF0 + minutes(1), 10, kFLease);
+  auto claimed = store.claim(kF0 + minutes(1), 10, kFLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, good.id);
   EXPECT_EQ(quarantined(bad.id), 1u);
 }
 
-TEST_P(FileStorageCorruption, CorruptRunningFileIsMovedAsideByRecoveryAndOutcomes) {
+TEST_P(FileStorageCorruption, CorruptRunningFileRefusesItsOutcomeAndIsMovedAside) {
   FileStorage store(file_options(base()));
-  Task t = file_task("t"), u = file_task("u", seconds(1));
-  store.enqueue_many(std::vector<Task>{t, u});
-  auto claimed = store.dequeue_many(kF0 + seconds(5), 2, kFLease);
+  store.enqueue_many(file_tasks(2));
+  auto claimed = store.claim(kF0 + seconds(5), 2, kFLease);
   ASSERT_EQ(claimed.size(), 2u);
-  write_file(queue() / (t.id + ".running"), GetParam().bytes(claimed[0]));
-  Outcome o = success_of(claimed[0], Value(1), kF0 + seconds(6));
-  EXPECT_EQ(store.finish_many({&o, 1}), std::vector<bool>{false});
-  if (GetParam().name == "StatusThatDoesNotFitTheName") {
-    // Any status fits a .running file: it is a move in progress, left to recovery.
-    EXPECT_EQ(quarantined(t.id), 0u);
-    EXPECT_TRUE(fs::exists(queue() / (t.id + ".running")));
-  } else {
-    EXPECT_EQ(quarantined(t.id + ".running"), 1u);
-  }
-  EXPECT_EQ(store.recover_expired(kF0 + hours(1)), 1u);  // u, the healthy one
-  EXPECT_EQ(store.get_task(u.id)->status, TaskStatus::RETRYING);
+  write_file(queue() / (claimed[0].id + ".running"), GetParam().bytes(claimed[0]));
+  EXPECT_EQ(store.finish({success_of(claimed[0], Value(1), kF0 + seconds(6))}).front(),
+            Applied::not_current);
+  EXPECT_EQ(quarantined(claimed[0].id + ".running"), 1u);
+  auto lost = store.expired(kF0 + hours(1), 10);  // the healthy one
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].id, claimed[1].id);
+}
+
+TEST_P(FileStorageCorruption, CorruptFinishedFileReadsAsAbsentAndIsMovedAsideAfterTheRead) {
+  FileStorage store(file_options(base()));
+  Task t = file_task();
+  store.enqueue(t);
+  Task c = *claim_one(store, kF0);
+  store.finish({success_of(c, Value(1), kF0)});
+  write_file(queue() / (t.id + ".done"), GetParam().bytes(c));
+  EXPECT_FALSE(store.get_result(t.id).has_value());
+  EXPECT_EQ(quarantined(t.id + ".done"), 1u);
+  EXPECT_FALSE(store.get_task(t.id).has_value());
+  EXPECT_EQ(store.stats().total(), 0u);
 }
 
 std::string corruption_name(const ::testing::TestParamInfo<Corruption>& p) {
@@ -115,22 +126,86 @@ std::string corruption_name(const ::testing::TestParamInfo<Corruption>& p) {
 INSTANTIATE_TEST_SUITE_P(Kinds, FileStorageCorruption, ::testing::ValuesIn(corruptions()),
                          corruption_name);
 
-TEST(FileStorageCorruptResult, CorruptResultIsMovedAsideAndReadsAsAbsent) {
+TEST(FileStorageMisnamed, AFileWhoseRecordDoesNotFitItsNameIsRenamedToFit) {
   TempDir dir;
-  LogCapture log;
+  fs::path queue = dir / "store" / "queue";
   FileStorage store(file_options(dir / "store"));
-  // A finished task as an earlier version stored it: a plain record in
-  // queue/<id>.done, its result in results/<id>.result (here damaged).
-  Task t = file_task();
-  t.status = TaskStatus::SUCCESS;
-  t.attempts = 1;
-  write_file(dir / "store" / "queue" / (t.id + ".done"), to_value(t).dump());
-  write_file(dir / "store" / "results" / (t.id + ".result"), "{\"task_id\": 12");
-  EXPECT_FALSE(store.get_result(t.id).has_value());
-  EXPECT_EQ(names_in(dir / "store" / "corrupt").size(), 1u);
-  EXPECT_NE(log.text().find(t.id + ".result"), std::string::npos);
-  EXPECT_EQ(store.get_task(t.id)->status, TaskStatus::SUCCESS);
+  std::vector<Task> tasks = file_tasks(3);
+  store.enqueue_many(tasks);
+  // As a change cut short between its two renames leaves them.
+  Task running = tasks[0], finished = tasks[1];
+  running.status = TaskStatus::RUNNING;
+  running.attempts = 1;
+  running.lease_expires_at = kF0 + kFLease;
+  finished.status = TaskStatus::CANCELLED;
+  write_file(queue / (tasks[0].id + ".task"), to_value(running).dump());
+  write_file(queue / (tasks[1].id + ".task"), to_value(finished).dump());
+  FileStorage other(file_options(dir / "store"));
+  auto claimed = other.claim(kF0 + minutes(1), 10, kFLease);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].id, tasks[2].id);
+  EXPECT_EQ(names_in(queue),
+            (std::vector<std::string>{tasks[0].id + ".running", tasks[1].id + ".done",
+                                      tasks[2].id + ".running"}));
+  EXPECT_TRUE(names_in(dir / "store" / "corrupt").empty());
+  EXPECT_EQ(other.expired(kF0 + hours(1), 10).front().id, tasks[0].id);
 }
+
+// Hostile bytes planted by someone with write access to the store.
+class StoredFilePayload : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    FileStorage::Options o = file_options(dir_ / "store");
+    o.serializer = make_serializer(GetParam());
+    store_ = std::make_unique<FileStorage>(o);
+  }
+  void plant(const Task& t, const std::string& bytes) {
+    write_file(dir_ / "store" / "queue" / (t.id + ".task"), bytes);
+  }
+  // A good task is claimed, the planted one ends in corrupt/.
+  void expect_isolated(const Task& bad) {
+    Task good = file_task("good", seconds(5));
+    store_->enqueue(good);
+    auto claimed = store_->claim(kF0 + minutes(1), 10, seconds(30));
+    ASSERT_EQ(claimed.size(), 1u);
+    EXPECT_EQ(claimed.front().id, good.id);
+    EXPECT_FALSE(store_->get_task(bad.id).has_value());
+    EXPECT_EQ(names_in(dir_ / "store" / "corrupt"), std::vector<std::string>{bad.id + ".task"});
+  }
+
+  TempDir dir_;
+  LogCapture log_;
+  std::unique_ptr<FileStorage> store_;
+};
+
+TEST_P(StoredFilePayload, TaskFileNestedAHundredThousandLevelsIsQuarantined) {
+  Task bad = file_task("bad", seconds(1));
+  if (GetParam() == "json") {
+    std::string text = to_value(bad).dump();
+    std::string key = "\"args\":[1,\"a\"]";
+    auto at = text.find(key);
+    std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    plant(bad, text.substr(0, at) + "\"args\":" + deep + text.substr(at + key.size()));
+  } else {
+    // A msgpack map whose "args" is 100,000 nested one-element arrays.
+    std::string deep(100000, '\x91');
+    deep += '\x01';
+    plant(bad, std::string("\x81\xa4"
+                           "args",
+                           6) +
+                   deep);
+  }
+  expect_isolated(bad);
+}
+
+TEST_P(StoredFilePayload, TaskFileLargerThanAnyRecordIsQuarantinedUnread) {
+  Task bad = file_task("bad", seconds(1));
+  std::string head = make_serializer(GetParam())->encode(bad);
+  plant(bad, head + std::string(kMaxRecordBytes, ' '));
+  expect_isolated(bad);
+}
+
+INSTANTIATE_TEST_SUITE_P(Serializers, StoredFilePayload, ::testing::Values("json", "msgpack"));
 
 }  // namespace
 }  // namespace omniq::testing

@@ -1,9 +1,8 @@
-// FileStorage: directory layout, permissions, persistence, durability levels,
-// serializers and foreign files.
+// FileStorage: directory layout, readable task files, permissions,
+// persistence, durability levels, serializers, shared paused queues and
+// workers, and names that are not the store's own.
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <sstream>
 
 #include "omniq/error.hpp"
 #include "serializer.hpp"
@@ -21,12 +20,10 @@ class UmaskGuard {
   mode_t old_;
 };
 
-// The lines of a JSON task file: records and the footers of their frames.
-std::vector<std::string> lines_of(const fs::path& p) {
-  std::vector<std::string> out;
-  std::istringstream in(read_file(p));
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
+Timestamp mtime_of(const fs::path& p) {
+  struct stat st {};
+  ::stat(p.c_str(), &st);
+  return Timestamp(seconds(st.st_mtim.tv_sec) + microseconds(st.st_mtim.tv_nsec / 1000));
 }
 
 TEST(FileStorageLayout, TaskFilesAreNamedByIdAndStateAndHoldTheirResult) {
@@ -36,72 +33,60 @@ TEST(FileStorageLayout, TaskFilesAreNamedByIdAndStateAndHoldTheirResult) {
   Task t = file_task();
   store.enqueue(t);
   EXPECT_EQ(names_in(base),
-            (std::vector<std::string>{"corrupt", "journal", "queue", "results", "tmp"}));
+            (std::vector<std::string>{"corrupt", "lock", "paused", "queue", "tmp"}));
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".task"});
-  Task c = *store.dequeue(kF0, kFLease);
+  Task c = *claim_one(store, kF0);
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".running"});
-  Outcome o = success_of(c, Value(42), kF0 + seconds(1));
-  ASSERT_EQ(store.finish_many({&o, 1}), std::vector<bool>{true});
+  ASSERT_EQ(store.finish({success_of(c, Value(42), kF0 + seconds(1))}).front(), Applied::yes);
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".done"});
-  EXPECT_TRUE(names_in(base / "results").empty());  // only read, for earlier versions' stores
   EXPECT_TRUE(names_in(base / "tmp").empty());
   EXPECT_TRUE(names_in(base / "corrupt").empty());
-  // JSON lines by default, readable as they are: the record the task was
-  // enqueued with, then each change's frames, each followed by its footer.
-  auto lines = lines_of(base / "queue" / (t.id + ".done"));
-  ASSERT_GE(lines.size(), 4u);
-  EXPECT_EQ(Value::parse(lines[0])["status"], "PENDING");
-  EXPECT_EQ(lines[1].rfind("@omniq S ", 0), 0u);
-  EXPECT_EQ(lines.back().rfind("@omniq ", 0), 0u);
-  auto result = std::find_if(lines.begin(), lines.end(),
-                             [](const std::string& l) { return l.rfind("@omniq R ", 0) == 0; });
-  ASSERT_NE(result, lines.end());
-  EXPECT_EQ(Value::parse(*(result - 1))["result"], 42);
-  store.close();
-  // A closed store leaves no journal behind, only the lock and checkpoint mark.
-  EXPECT_EQ(names_in(base / "journal"), (std::vector<std::string>{"lock", "mark"}));
+  // One JSON document a person can read: the task, its result and its value.
+  fs::path done = base / "queue" / (t.id + ".done");
+  Value v = Value::parse(read_file(done));
+  EXPECT_EQ(v["id"], t.id);
+  EXPECT_EQ(v["status"], "SUCCESS");
+  EXPECT_EQ(v["result"]["status"], "SUCCESS");
+  EXPECT_EQ(v["result_value"], 42);
+  EXPECT_EQ(mtime_of(done), kF0 + seconds(1));  // when it finished
 }
 
 TEST(FileStorageLayout, DirectoriesAre0700AndFiles0600WhateverTheUmask) {
   for (mode_t mask : {mode_t{022}, mode_t{0}, mode_t{0277}}) {
+    SCOPED_TRACE(mask);
     UmaskGuard guard(mask);
     TempDir dir;
     fs::path base = dir / "a" / "store";  // missing parents are created private too
     FileStorage store(file_options(base));
     Task t = file_task();
+    t.unique_key = "k";
+    t.unique_statuses = 0x13;
     store.enqueue(t);
-    Task c = *store.dequeue(kF0, kFLease);
-    Outcome o = success_of(c, Value(1), kF0);
-    store.finish_many({&o, 1});
-    SCOPED_TRACE(mask);
+    store.finish({success_of(*claim_one(store, kF0), Value(1), kF0)});
+    store.set_paused("mail", true);
+    store.record_worker({"host:1:1", "host", 1, {{"default", 1}}, kF0, kF0});
     EXPECT_EQ(mode_of(dir / "a"), 0700u);
-    for (const char* d : {"", "queue", "results", "corrupt", "tmp", "journal"}) {
-      EXPECT_EQ(mode_of(base / d), 0700u) << d;
+    std::size_t files = 0;
+    EXPECT_EQ(mode_of(base), 0700u);
+    for (const auto& e : fs::recursive_directory_iterator(base)) {
+      EXPECT_EQ(mode_of(e.path()), e.is_directory() ? 0700u : 0600u) << e.path();
+      files += e.is_directory() ? 0 : 1;
     }
-    EXPECT_EQ(mode_of(base / "queue" / (t.id + ".done")), 0600u);
-    auto journal = names_in(base / "journal");  // the lock and this store's journal
-    EXPECT_EQ(journal.size(), 2u);
-    for (const std::string& name : journal) EXPECT_EQ(mode_of(base / "journal" / name), 0600u);
-    store.close();
-    for (const std::string& name : names_in(base / "journal")) {
-      EXPECT_EQ(mode_of(base / "journal" / name), 0600u) << name;  // the lock and the mark
-    }
+    EXPECT_EQ(files, 4u);  // lock, the task, the paused queue, workers.json
   }
 }
 
 TEST(FileStorageLayout, TasksAndResultsSurviveReopening) {
   TempDir dir;
   fs::path base = dir / "store";
-  std::vector<Task> tasks{file_task("a"), file_task("b", seconds(1)), file_task("c", seconds(2)),
-                          file_task("d", seconds(3))};
+  std::vector<Task> tasks = file_tasks(4);
   Task running, done;
   {
     FileStorage store(file_options(base));
     store.enqueue_many(tasks);
-    done = *store.dequeue(kF0 + minutes(1), kFLease);
-    running = *store.dequeue(kF0 + minutes(1), kFLease);
-    Outcome o = success_of(done, Value("kept"), kF0 + minutes(1));
-    store.finish_many({&o, 1});
+    done = *claim_one(store, kF0 + minutes(1));
+    running = *claim_one(store, kF0 + minutes(1));
+    store.finish({success_of(done, Value("kept"), kF0 + minutes(1))});
     store.close();
   }
   FileStorage again(file_options(base));
@@ -109,12 +94,14 @@ TEST(FileStorageLayout, TasksAndResultsSurviveReopening) {
   EXPECT_EQ(again.get_result(done.id)->result, Value("kept"));
   EXPECT_EQ(again.get_task(running.id), running);
   EXPECT_EQ(again.stats().total(), 4u);
-  auto rest = again.dequeue_many(kF0 + minutes(1), 10, kFLease);
+  auto rest = again.claim(kF0 + minutes(1), 10, kFLease);
   ASSERT_EQ(rest.size(), 2u);
   EXPECT_EQ(rest[0].id, tasks[2].id);
   EXPECT_EQ(rest[1].id, tasks[3].id);
-  // The claim held when the store was closed still expires and is recovered.
-  EXPECT_EQ(again.recover_expired(kF0 + minutes(1) + kFLease + seconds(1)), 3u);
+  // The claim held when the store was closed still expires.
+  auto lost = again.expired(kF0 + minutes(1) + kFLease + seconds(1), 10);
+  ASSERT_EQ(lost.size(), 3u);
+  EXPECT_EQ(lost[0], running);
 }
 
 TEST(FileStorageLayout, DurabilityOffAndNormalKeepEveryRule) {
@@ -122,19 +109,18 @@ TEST(FileStorageLayout, DurabilityOffAndNormalKeepEveryRule) {
     SCOPED_TRACE(to_string(d));
     TempDir dir;
     fs::path base = dir / "store";
-    std::vector<Task> tasks;
-    for (int i = 0; i < 50; ++i) tasks.push_back(file_task("n", microseconds(i)));
+    std::vector<Task> tasks = file_tasks(50, "n");
     {
       FileStorage store(file_options(base, d));
       store.enqueue_many(tasks);
-      auto claimed = store.dequeue_many(kF0 + seconds(1), 30, kFLease);
+      auto claimed = store.claim(kF0 + seconds(1), 30, kFLease);
       ASSERT_EQ(claimed.size(), 30u);
       std::vector<Outcome> outs;
       for (const Task& c : claimed) outs.push_back(success_of(c, Value(c.id), kF0 + seconds(2)));
       outs[0].attempt = 7;  // a stale claim is still refused
-      auto applied = store.finish_many(outs);
-      EXPECT_FALSE(applied[0]);
-      EXPECT_EQ(std::count(applied.begin(), applied.end(), true), 29);
+      auto applied = store.finish(outs);
+      EXPECT_EQ(applied[0], Applied::not_current);
+      EXPECT_EQ(std::count(applied.begin(), applied.end(), Applied::yes), 29);
     }
     FileStorage again(file_options(base, d));
     QueueStats s = again.stats();
@@ -157,22 +143,45 @@ TEST(FileStorageLayout, MsgpackSerializerWorksEndToEnd) {
   {
     FileStorage store(opts);
     store.enqueue(t);
-    // The record, then the seal frame's footer.
-    std::string bytes = read_file(base / "queue" / (t.id + ".task"));
-    auto seal = bytes.rfind("\n@omniq S ");
-    ASSERT_NE(seal, std::string::npos);
-    EXPECT_EQ(MsgpackSerializer().decode_task(bytes.substr(0, seal)), t);
-    Task c = *store.dequeue(kF0, kFLease);
-    Outcome o = success_of(c, Value{{"sum", 3}}, kF0 + seconds(1));
-    ASSERT_TRUE(store.finish_many({&o, 1}).front());
+    EXPECT_EQ(MsgpackSerializer().decode_task(read_file(base / "queue" / (t.id + ".task"))), t);
+    Task c = *claim_one(store, kF0);
+    ASSERT_EQ(store.finish({success_of(c, Value{{"sum", 3}}, kF0 + seconds(1))}).front(),
+              Applied::yes);
   }
   FileStorage again(opts);
   EXPECT_EQ(again.get_result(t.id)->result, (Value{{"sum", 3}}));
   EXPECT_EQ(again.get_task(t.id)->args, t.args);
 }
 
-TEST(FileStorageLayout, ForeignFilesInTheQueueAreIgnoredAndNeverFollowed) {
+TEST(FileStorageLayout, PausedQueuesAndWorkersAreSeenByEveryStoreOnTheDirectory) {
   TempDir dir;
+  FileStorage a(file_options(dir / "store")), b(file_options(dir / "store"));
+  Task mail = file_task("mail");
+  mail.queue = "mail";
+  a.enqueue(mail);
+  a.set_paused("mail", true);
+  a.set_paused("..", true);  // a valid queue name; its marker stays inside paused/
+  EXPECT_EQ(b.stats().paused, (std::vector<std::string>{"..", "mail"}));
+  EXPECT_TRUE(b.claim(kF0, 10, kFLease, "mail").empty());
+  b.set_paused("mail", false);
+  EXPECT_EQ(a.claim(kF0, 10, kFLease, "mail").size(), 1u);
+  // Workers, whatever their ids, are entries of workers.json.
+  WorkerInfo w{"../h\x01st:7:1", "h", 7, {{"mail", 2}}, kF0, kF0 + seconds(5)};
+  a.record_worker(w);
+  b.record_worker({"other", "h", 8, {}, kF0, kF0 + seconds(6)});
+  auto seen = a.workers(kF0 + seconds(5));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].id, w.id);
+  EXPECT_EQ(seen[0].queues, w.queues);
+  EXPECT_EQ(Value::parse(read_file(dir / "store" / "workers.json"))[w.id]["pid"], 7);
+  // A heartbeat a day later forgets the workers not seen since.
+  a.record_worker({"late", "h", 9, {}, kF0, kF0 + hours(25)});
+  EXPECT_EQ(b.workers(kF0).size(), 1u);
+}
+
+TEST(FileStorageLayout, ForeignNamesAreLeftAloneAndLinksNeverFollowed) {
+  TempDir dir;
+  LogCapture log;
   fs::path base = dir / "store";
   FileStorage store(file_options(base));
   Task real = file_task("real");
@@ -180,21 +189,25 @@ TEST(FileStorageLayout, ForeignFilesInTheQueueAreIgnoredAndNeverFollowed) {
   write_file(dir / "outside.json", make_serializer("json")->encode(outside));
   write_file(base / "queue" / "README.txt", "notes");
   write_file(base / "queue" / "not an id.task", "x");
-  fs::create_directory(base / "queue" / (file_task().id + ".task"));
+  Task dir_named = file_task();
+  fs::create_directory(base / "queue" / (dir_named.id + ".task"));
   fs::create_symlink(dir / "outside.json", base / "queue" / (outside.id + ".task"));
   store.enqueue(real);
 
-  auto claimed = store.dequeue_many(kF0 + seconds(1), 10, kFLease);
+  auto claimed = store.claim(kF0 + seconds(1), 10, kFLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, real.id);
   EXPECT_EQ(store.stats().total(), 1u);
-  EXPECT_EQ(store.list_tasks({}).size(), 1u);
-  EXPECT_EQ(store.recover_expired(kF0 + hours(1)), 1u);
-  // The link is never followed: reading it as a task fails, and what it points to is untouched.
   EXPECT_FALSE(store.get_task(outside.id).has_value());
+  // Names the store does not use stay; a link or directory named as a task
+  // file is moved aside, the link itself, never what it points to.
+  EXPECT_EQ(names_in(base / "queue"),
+            (std::vector<std::string>{real.id + ".running", "README.txt", "not an id.task"}));
+  std::vector<std::string> aside{dir_named.id + ".task", outside.id + ".task"};
+  std::sort(aside.begin(), aside.end());
+  EXPECT_EQ(names_in(base / "corrupt"), aside);
   EXPECT_EQ(read_file(dir / "outside.json"), make_serializer("json")->encode(outside));
-  EXPECT_TRUE(fs::exists(base / "queue" / "README.txt"));
-  EXPECT_TRUE(fs::exists(base / "queue" / "not an id.task"));
+  EXPECT_NE(log.text().find("symbolic link"), std::string::npos);
 }
 
 TEST(FileStorageLayout, IdsThatWouldEscapeTheDirectoryAreRefused) {
@@ -206,7 +219,9 @@ TEST(FileStorageLayout, IdsThatWouldEscapeTheDirectoryAreRefused) {
     EXPECT_THROW(store.get_result(bad), ValidationError);
     EXPECT_THROW(store.cancel(bad, kF0), ValidationError);
     EXPECT_THROW(store.renew_leases(std::vector<Claim>{{bad, 1}}, kF0), ValidationError);
-    EXPECT_THROW(store.release(std::vector<Claim>{{bad, 1}}, kF0), ValidationError);
+    Outcome o = success_of(file_task(), Value(1), kF0);
+    o.task_id = bad;
+    EXPECT_THROW(store.finish({o}), ValidationError);
   }
   EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"store"});
 }

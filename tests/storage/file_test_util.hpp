@@ -5,17 +5,21 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "omniq/file_storage.hpp"
 #include "omniq/logging.hpp"
 #include "omniq/settings.hpp"
+#include "storage/file/file_storage.hpp"
+#include "storage/file/file_dir.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -28,15 +32,19 @@ inline constexpr Duration kFLease = seconds(30);
 
 inline FileStorage::Options file_options(const fs::path& base,
                                          Durability durability = Durability::full) {
-  FileStorage::Options o;
-  o.base_dir = base.string();
-  o.durability = durability;
-  return o;
+  return FileStorage::Options{base.string(), durability, nullptr};
 }
 
 // A valid PENDING task created at kF0 + offset.
 inline Task file_task(std::string func = "job", Duration offset = {}) {
   return make_task(std::move(func), Value::array({1, "a"}), {}, Settings{}, kF0 + offset);
+}
+
+// n tasks created a microsecond apart (so in id order).
+inline std::vector<Task> file_tasks(int n, const std::string& func = "job") {
+  std::vector<Task> out;
+  for (int i = 0; i < n; ++i) out.push_back(file_task(func, microseconds(i)));
+  return out;
 }
 
 inline Outcome success_of(const Task& claimed, Value v, Timestamp at) {
@@ -48,6 +56,13 @@ inline Outcome success_of(const Task& claimed, Value v, Timestamp at) {
   o.result = TaskResult{claimed.id, TaskStatus::SUCCESS, std::move(v),           std::nullopt,
                         at,         claimed.attempts,    claimed.last_attempt_at};
   return o;
+}
+
+// Claims one task due at `now`, or returns nullopt.
+inline std::optional<Task> claim_one(Storage& s, Timestamp now) {
+  auto got = s.claim(now, 1, kFLease);
+  if (got.empty()) return std::nullopt;
+  return got.front();
 }
 
 // The names of the entries of `dir`, sorted.
@@ -74,6 +89,24 @@ inline std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   in.read(out.data(), static_cast<std::streamsize>(out.size()));
   return out;
+}
+
+// Runs `body` in a forked child; returns its exit status (or 128 + signal).
+// The child exits 98 when `body` throws.
+inline int in_child(const std::function<int()>& body) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 98;
+    try {
+      code = body();
+    } catch (...) {
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
 }
 
 // Captures omniq's log lines while alive.

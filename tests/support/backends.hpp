@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/file/file_storage.hpp"
 #include "storage/memory/memory_storage.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
@@ -45,7 +46,11 @@ inline std::vector<BackendFactory> all_backends() {
   return {
       {"memory", [](const std::filesystem::path&) { return std::make_shared<MemoryStorage>(); },
        false},
-      // TODO(core): file comes back on the new contract.
+      {"file",
+       [](const std::filesystem::path& dir) {
+         return std::make_shared<FileStorage>(
+             FileStorage::Options{(dir / "store").string(), Durability::full, nullptr});
+       }},
       {"sqlite",
        [](const std::filesystem::path& dir) {
          return std::make_shared<SQLiteStorage>(SQLiteStorage::Options{(dir / "q.db").string()});

@@ -1,302 +1,279 @@
-// FileStorage: the Storage methods over FileStorage::Impl (file_storage_impl.hpp).
-#include "omniq/file_storage.hpp"
+// FileStorage's calls other than write() (file_write.cpp). Those over the
+// whole queue list queue/ and read or stat its files: O(N), for dashboards
+// and upkeep. Paused queues are files paused/<queue>.paused; workers live
+// in one workers.json.
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <set>
-#include <tuple>
 
-#include "file_frames.hpp"
 #include "file_storage_impl.hpp"
-#include "fs_temp_files.hpp"
-#include "omniq/error.hpp"
-#include "storage_rules.hpp"
+#include "storage/storage_rules.hpp"
 
 namespace omniq {
 namespace {
 
-// The ids of `claims`, each validated before it becomes a path.
-std::vector<std::string> ids_of(std::span<const Claim> claims) {
-  std::vector<std::string> ids;
-  for (const Claim& c : claims) {
-    validate_id(c.task_id);
-    ids.push_back(c.task_id);
-  }
-  return ids;
+constexpr std::initializer_list<Slot> kAnySlot = {Slot::waiting, Slot::running, Slot::done};
+constexpr const char* kWorkersFile = "workers.json";
+
+Timestamp mtime_of(const FileDir& dir, const std::string& name) {
+  auto st = dir.stat(name);
+  if (!st) return Timestamp::max();
+  return Timestamp(std::chrono::seconds(st->st_mtim.tv_sec) +
+                   std::chrono::microseconds(st->st_mtim.tv_nsec / 1000));
 }
 
-// True when `f` holds the claim of attempt `attempt`: RUNNING under it, not
-// recovered and claimed again since.
-bool holds_claim(const std::optional<LockedRecord>& f, int attempt) {
-  return f && f->file.record.task.status == TaskStatus::RUNNING &&
-         f->file.record.task.attempts == attempt;
+// The task files in queue/, in id (enqueue) order.
+std::vector<FileName> task_files(const FileDir& queue) {
+  std::vector<FileName> out;
+  for (const std::string& name : queue.list()) {
+    if (auto f = parse_file_name(name)) out.push_back(std::move(*f));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const FileName& a, const FileName& b) { return a.id < b.id; });
+  return out;
+}
+
+// The worker in `v`, or nullopt if it is not one.
+std::optional<WorkerInfo> worker_from(const Value& v) {
+  try {
+    return WorkerInfo{v.at("id"),
+                      v.at("host"),
+                      v.at("pid"),
+                      v.at("queues").get<std::map<std::string, std::size_t>>(),
+                      parse_time(v.at("started_at").get<std::string>()),
+                      parse_time(v.at("seen_at").get<std::string>())};
+  } catch (const std::exception&) {  // a JSON type error or a bad time
+    return std::nullopt;
+  }
+}
+
+// workers.json: worker id -> worker; {} when absent or unreadable.
+Value read_workers(const FileDir& base) {
+  try {
+    auto bytes = base.read(kWorkersFile, kMaxRecordBytes);
+    Value v = bytes ? Value::parse(*bytes) : Value::object();
+    return v.is_object() ? v : Value::object();
+  } catch (const std::exception&) {  // JSON that does not parse, a link
+    return Value::object();
+  }
 }
 
 }  // namespace
 
 FileStorage::FileStorage(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-FileStorage::~FileStorage() {
-  if (!impl_->closed) impl_->shut();
-}
-
-std::string FileStorage::enqueue(const Task& task) {
-  return enqueue_many({&task, 1}).front();
-}
-
-std::vector<std::string> FileStorage::enqueue_many(std::span<const Task> tasks) {
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::set<std::string_view> ids;
-  for (const Task& t : tasks) {  // all or none: check everything first
-    impl_->check_new(t);
-    if (!ids.insert(t.id).second) throw ValidationError("task id " + t.id + " appears twice");
-  }
-  TaskFiles& files = impl_->files;
-  TempFiles temps(files.tmp());
-  std::vector<JournalRecord> records;
-  for (const Task& t : tasks) {
-    std::string record = files.encode(TaskRecord{t, false});
-    temps.add(encode_task_file(record, std::nullopt, 1));
-    if (!files.durable()) continue;
-    records.push_back({t.id, kind_for(t.status), 1, {}, 0});
-    append_frame(records.back().frames, FrameKind::task, 1, record);
-  }
-  std::vector<std::string> published;
-  try {
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-      std::string name = record_name(tasks[i].id, kind_for(tasks[i].status));
-      if (!temps.publish(i, files.queue(), name, /*noreplace=*/true)) {
-        throw ValidationError("a task with id " + tasks[i].id + " exists already");
-      }
-      published.push_back(std::move(name));
-    }
-    files.commit(records);
-  } catch (...) {
-    for (const std::string& name : published) files.queue().remove(name);
-    throw;
-  }
-  std::vector<std::string> out;
-  out.reserve(tasks.size());
-  for (const Task& t : tasks) {
-    if (is_waiting(t.status)) impl_->claimer.added(t);
-    out.push_back(t.id);
-  }
-  impl_->changed();
-  return out;
-}
-
-std::vector<Task> FileStorage::dequeue_many(Timestamp now, std::size_t n, Duration lease) {
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  auto out = impl_->claimer.claim_due(now, n, lease);
-  if (!out.empty()) impl_->changed();
-  return out;
-}
-
-Task FileStorage::mark_running(std::string_view id, Timestamp now, Duration lease) {
-  validate_id(id);
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::string sid(id);
-  Impl::Held h = impl_->hold(sid);
-  if (h.task().status == TaskStatus::RUNNING) return h.task();
-  check_transition(h.task().status, TaskStatus::RUNNING);
-  TaskRecord r = h.file->file.record;
-  apply_claim(r.task, now, lease);
-  r.cancel_requested = false;
-  Task out = r.task;
-  impl_->put_back(h, sid, std::move(r), std::nullopt, /*durable=*/false);  // a claim
-  return out;
-}
-
-std::vector<bool> FileStorage::finish_many(std::span<const Outcome> outcomes) {
-  for (const Outcome& o : outcomes) check_outcome(o);
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::vector<std::string> ids;
-  for (const Outcome& o : outcomes) ids.push_back(o.task_id);
-  std::vector<bool> applied(outcomes.size(), false);
-  std::vector<Task> waiting;
-  for_each_running(
-      impl_->files, ids, /*sync=*/true, /*skip_busy=*/false,
-      [&](std::size_t i, std::optional<LockedRecord> f, RunningBatch& batch) {
-        const Outcome& o = outcomes[i];
-        if (!holds_claim(f, o.attempt)) return;  // not the current claim: changes nothing
-        RunningBatch::Change c;
-        c.record = f->file.record;
-        apply_outcome(c.record->task, o);
-        c.record->cancel_requested = false;
-        c.dest = kind_for(c.record->task.status);
-        if (o.result) {
-          c.result = o.result;
-          c.result_change = ResultChange::set;
-        }
-        if (c.dest == RecordKind::waiting) waiting.push_back(c.record->task);
-        batch.add(std::move(*f), ids[i], std::move(c));
-        applied[i] = true;
-      },
-      &impl_->cache);
-  for (const Task& t : waiting) impl_->claimer.added(t);
-  if (std::find(applied.begin(), applied.end(), true) != applied.end()) impl_->changed();
-  return applied;
-}
-
-void FileStorage::reschedule(std::string_view id, Timestamp new_eta) {
-  validate_id(id);
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::string sid(id);
-  Impl::Held h = impl_->hold(sid);
-  check_reschedulable(h.task());
-  TaskRecord r = h.file->file.record;
-  r.task.schedule.eta = new_eta;
-  impl_->put_back(h, sid, std::move(r));
-}
+FileStorage::~FileStorage() = default;
 
 CancelResult FileStorage::cancel(std::string_view id, Timestamp now) {
   validate_id(id);
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::string sid(id);
-  Impl::Held h = impl_->hold(sid);
-  TaskStatus s = h.task().status;
-  if (is_terminal(s)) return CancelResult::already_finished;
-  TaskRecord r = h.file->file.record;
-  if (s == TaskStatus::RUNNING) {
-    if (!r.cancel_requested) {
-      r.cancel_requested = true;
-      impl_->put_back(h, sid, std::move(r));
+  return impl_->locked(kChange, [&] {
+    auto f = impl_->load(id, kAnySlot);
+    if (!f) throw NotFoundError("no task with id " + std::string(id));
+    Task& t = f->record.task;
+    if (is_terminal(t.status)) return CancelResult::already_finished;
+    if (t.status == TaskStatus::RUNNING && t.cancel_requested) return CancelResult::requested;
+    CancelResult r = CancelResult::requested;
+    if (t.status == TaskStatus::RUNNING) {
+      t.cancel_requested = true;
+    } else {
+      transition(t, TaskStatus::CANCELLED, now);
+      f->record.result = cancelled_result(t, now);
+      r = CancelResult::cancelled;
     }
-    return CancelResult::requested;
-  }
-  transition(r.task, TaskStatus::CANCELLED, now);
-  TaskResult result = cancelled_result(r.task, now);
-  impl_->put_back(h, sid, std::move(r), std::move(result));
-  return CancelResult::cancelled;
+    std::vector<Impl::Change> changes{std::move(*f)};
+    impl_->commit(changes);
+    return r;
+  });
 }
 
-std::vector<Claim> FileStorage::renew_leases(std::span<const Claim> claims, Timestamp until) {
-  std::vector<std::string> ids = ids_of(claims);
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::vector<Claim> stop;
-  for_each_running(
-      impl_->files, ids, /*sync=*/false, /*skip_busy=*/false,
-      [&](std::size_t i, std::optional<LockedRecord> f, RunningBatch& batch) {
-        if (!holds_claim(f, claims[i].attempt)) {
-          stop.push_back(claims[i]);
-          return;
-        }
-        if (f->file.record.cancel_requested) stop.push_back(claims[i]);
-        RunningBatch::Change c;
-        c.record = f->file.record;
-        c.record->task.lease_expires_at = until;
-        c.keep_open = true;
-        batch.add(std::move(*f), ids[i], std::move(c));
-      },
-      &impl_->cache);
-  return stop;
+std::vector<Applied> FileStorage::renew_leases(std::span<const Claim> claims, Timestamp until) {
+  for (const Claim& c : claims) validate_id(c.task_id);
+  return impl_->locked(kChange, [&] {
+    std::vector<Applied> out;
+    std::vector<Impl::Change> changes;
+    for (const Claim& c : claims) {
+      auto f = impl_->load(c.task_id, {Slot::running});
+      Task* t = f ? &f->record.task : nullptr;
+      if (!t || t->status != TaskStatus::RUNNING || t->attempts != c.attempt) {
+        out.push_back(Applied::not_current);
+        continue;
+      }
+      t->lease_expires_at = until;
+      out.push_back(t->cancel_requested ? Applied::cancel_requested : Applied::yes);
+      changes.push_back(std::move(*f));
+    }
+    impl_->commit(changes);
+    return out;
+  });
 }
 
-void FileStorage::release(std::span<const Claim> claims, Timestamp now) {
-  std::vector<std::string> ids = ids_of(claims);
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::vector<Task> released;
-  for_each_running(
-      impl_->files, ids, /*sync=*/true, /*skip_busy=*/false,
-      [&](std::size_t i, std::optional<LockedRecord> f, RunningBatch& batch) {
-        if (!holds_claim(f, claims[i].attempt)) return;
-        RunningBatch::Change c;
-        c.record = f->file.record;
-        apply_release(c.record->task, now);
-        c.record->cancel_requested = false;
-        c.dest = RecordKind::waiting;
-        released.push_back(c.record->task);
-        batch.add(std::move(*f), ids[i], std::move(c));
-      },
-      &impl_->cache);
-  for (const Task& t : released) impl_->claimer.added(t);
-  if (!released.empty()) impl_->changed();
+std::vector<Task> FileStorage::expired(Timestamp now, std::size_t limit) {
+  return impl_->locked(kChange, [&] {
+    std::vector<Task> out;
+    for (const std::string& id : impl_->index.expired(now, limit)) {
+      auto f = impl_->load(id, {Slot::running});
+      const Task* t = f ? &f->record.task : nullptr;
+      bool lost = t && t->lease_expires_at && *t->lease_expires_at < now;
+      if (lost) out.push_back(*t);
+      if (!lost) impl_->dirty.insert(id);  // the index was behind the file
+    }
+    return out;
+  });
 }
 
 std::optional<Task> FileStorage::get_task(std::string_view id) {
   validate_id(id);
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  auto f = impl_->files.find(std::string(id));
-  if (!f) return std::nullopt;
-  return std::move(f->record.task);
+  return impl_->locked(kRead, [&] {
+    auto f = impl_->load(id, kAnySlot);
+    return f ? std::optional<Task>(std::move(f->record.task)) : std::nullopt;
+  });
 }
 
 std::optional<TaskResult> FileStorage::get_result(std::string_view id) {
   validate_id(id);
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::string sid(id);
-  return impl_->files.result_of(sid, impl_->files.find(sid));
+  return impl_->locked(kRead, [&] {
+    auto f = impl_->load(id, kAnySlot);
+    return f ? std::move(f->record.result) : std::nullopt;
+  });
 }
 
 std::vector<Task> FileStorage::list_tasks(const TaskFilter& filter) {
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  std::vector<Task> matches;
-  impl_->for_each_task([&](TaskFile& f) {
-    Task& t = f.record.task;
-    if (filter.status && t.status != *filter.status) return;
-    if (filter.func_path && t.func_path != *filter.func_path) return;
-    matches.push_back(std::move(t));
+  return impl_->locked(kRead, [&] {
+    std::vector<FileName> files = task_files(impl_->queue);
+    if (filter.newest_first) std::reverse(files.begin(), files.end());
+    std::vector<Task> out;
+    std::size_t skipped = 0;
+    for (std::size_t i = 0; i < files.size() && out.size() < filter.limit; ++i) {
+      if (filter.status && slot_for(*filter.status) != files[i].slot) continue;
+      auto f = impl_->load(files[i].id, {files[i].slot});
+      const Task* t = f ? &f->record.task : nullptr;
+      if (!t || (filter.status && t->status != *filter.status) ||
+          (filter.func_path && t->func_path != *filter.func_path) ||
+          (filter.queue && t->queue != *filter.queue) || skipped++ < filter.offset) {
+        continue;
+      }
+      out.push_back(std::move(f->record.task));
+    }
+    return out;
   });
-  std::sort(matches.begin(), matches.end(), [](const Task& a, const Task& b) {
-    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
-  });
-  std::vector<Task> out;
-  for (std::size_t i = filter.offset; i < matches.size() && out.size() < filter.limit; ++i) {
-    out.push_back(std::move(matches[i]));
-  }
-  return out;
 }
 
 QueueStats FileStorage::stats() {
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  QueueStats s;
-  impl_->for_each_task([&](const TaskFile& f) {
-    const Task& t = f.record.task;
-    ++s.counts[static_cast<std::size_t>(t.status)];
-    if (is_waiting(t.status) && (!s.oldest_pending || t.created_at < *s.oldest_pending)) {
-      s.oldest_pending = t.created_at;
+  return impl_->locked(kRead, [&] {
+    QueueStats s;
+    for (const FileName& file : task_files(impl_->queue)) {
+      auto f = impl_->load(file.id, {file.slot});
+      if (!f) continue;
+      const Task& t = f->record.task;
+      ++s.counts[static_cast<std::size_t>(t.status)];
+      ++s.queues[t.queue][static_cast<std::size_t>(t.status)];
+      if (is_waiting(t.status) && (!s.oldest_pending || t.created_at < *s.oldest_pending)) {
+        s.oldest_pending = t.created_at;
+      }
     }
+    for (const std::string& name : impl_->paused.list()) {
+      if (name.ends_with(".paused")) s.paused.push_back(name.substr(0, name.size() - 7));
+    }
+    std::sort(s.paused.begin(), s.paused.end());
+    return s;
   });
-  return s;
 }
 
 std::optional<Timestamp> FileStorage::next_eta() {
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  return impl_->claimer.next_eta();
+  return impl_->locked(kChange, [&] { return impl_->index.next_eta(); });
 }
 
 std::size_t FileStorage::purge_results(Timestamp older_than) {
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  return impl_->purge(older_than);
+  return impl_->locked(kChange, [&] {
+    std::size_t purged = 0;
+    std::vector<Impl::Change> changes;
+    for (const FileName& file : task_files(impl_->queue)) {
+      std::string name = file_name(file.id, file.slot);
+      bool old = mtime_of(impl_->queue, name) < older_than;  // see stamp_of()
+      auto f = old ? impl_->load(file.id, {file.slot}) : std::nullopt;
+      if (!f) continue;
+      Record& r = f->record;
+      bool dropped = r.result && r.result->finished_at < older_than;
+      if (dropped) r.result.reset();
+      purged += dropped ? 1 : 0;
+      if (is_terminal(r.task.status) && r.task.updated_at < older_than && !r.result) {
+        impl_->queue.remove(file_name(file.id, *f->from));
+        impl_->touched.insert(file.id);
+        impl_->index.erase(file.id);
+      } else if (dropped) {
+        changes.push_back(std::move(*f));
+      }
+    }
+    impl_->commit(changes);
+    if (impl_->durable()) impl_->queue.sync();
+    return purged;
+  });
 }
 
-std::size_t FileStorage::recover_expired(Timestamp now) {
-  std::lock_guard lock(impl_->mu);
-  impl_->check_open();
-  return impl_->recover(now);
+void FileStorage::set_paused(std::string_view queue, bool paused) {
+  validate_name(queue, "queue");
+  impl_->locked(kChange, [&] {
+    const FileDir& dir = impl_->paused;
+    std::string name = std::string(queue) + ".paused";
+    if (paused) impl_->tmp.move(impl_->tmp.write_temp("", false), dir, name);
+    if (!paused) dir.remove(name);
+    if (impl_->durable()) dir.sync();
+  });
 }
 
-std::uint64_t FileStorage::change_counter() {
-  impl_->check_open();
-  return impl_->changes.load(std::memory_order_relaxed) + impl_->claimer.arrivals();
+std::vector<std::size_t> FileStorage::finished_per_minute(Timestamp since, Timestamp until) {
+  return impl_->locked(kRead, [&] {
+    std::vector<std::size_t> counts(minutes_between(since, until));
+    for (const FileName& file : task_files(impl_->queue)) {
+      Timestamp stamp = mtime_of(impl_->queue, file_name(file.id, file.slot));
+      auto f = stamp >= since && stamp < until ? impl_->load(file.id, {file.slot}) : std::nullopt;
+      Timestamp at = f && f->record.result ? f->record.result->finished_at : until;
+      if (at >= since && at < until) ++counts[minute_index(since, at)];
+    }
+    return counts;
+  });
+}
+
+void FileStorage::record_worker(const WorkerInfo& w) {
+  impl_->locked(kChange, [&] {
+    Value all = read_workers(impl_->base);
+    all[w.id] = Value{{"id", w.id},
+                      {"host", w.host},
+                      {"pid", w.pid},
+                      {"queues", w.queues},
+                      {"started_at", format_time(w.started_at)},
+                      {"seen_at", format_time(w.seen_at)}};
+    for (auto it = all.begin(); it != all.end();) {  // forget those long gone
+      auto seen = worker_from(*it);
+      it = seen && seen->seen_at >= w.seen_at - kWorkerMemory ? std::next(it) : all.erase(it);
+    }
+    impl_->tmp.move(impl_->tmp.write_temp(all.dump(), false), impl_->base, kWorkersFile);
+  });
+}
+
+std::vector<WorkerInfo> FileStorage::workers(Timestamp since) {
+  return impl_->locked(kRead, [&] {
+    std::vector<WorkerInfo> out;
+    for (const Value& v : read_workers(impl_->base)) {
+      auto w = worker_from(v);
+      if (w && w->seen_at >= since) out.push_back(std::move(*w));
+    }
+    return out;
+  });
+}
+
+std::unique_ptr<ChangeWatch> FileStorage::watch() {
+  std::vector<std::string> dirs{impl_->queue.path(), impl_->paused.path()};
+  auto w = std::make_unique<Inotify>(dirs, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE);
+  return w->active() ? std::move(w) : nullptr;
 }
 
 void FileStorage::close() {
   std::lock_guard lock(impl_->mu);
-  if (!impl_->closed) impl_->shut();
+  impl_->closed = true;
+  impl_->events.reset();
+  if (impl_->lock_fd >= 0) ::close(std::exchange(impl_->lock_fd, -1));
 }
 
 }  // namespace omniq

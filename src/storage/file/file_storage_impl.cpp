@@ -1,178 +1,160 @@
 #include "file_storage_impl.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
-#include <chrono>
+#include <cstring>
+#include <ctime>
 
-#include "omniq/error.hpp"
 #include "omniq/logging.hpp"
-#include "storage_rules.hpp"
 
 namespace omniq {
 namespace {
 
-// Rounds of looking for a task that moves between names meanwhile.
-constexpr int kHoldRounds = 4;
+constexpr time_t kOrphanSeconds = 24 * 3600;  // no write takes that long: a temp file left over
 
-bool old_result(TaskFiles& files, const std::string& id, const TaskFile& f, Timestamp older_than) {
-  if (!f.result) return false;
-  auto r = files.result_of(id, f);
-  return r && r->finished_at < older_than;
+void step(std::string_view what, const std::string& id) {
+  if (file_store_hooks::step) file_store_hooks::step(what, id);
+}
+
+void remove_orphans(const FileDir& tmp) {
+  for (const std::string& name : tmp.list()) {
+    auto st = tmp.stat(name);  // its ctime: mtime may be a record's stamp
+    if (st && st->st_ctime < ::time(nullptr) - kOrphanSeconds) tmp.remove(name);
+  }
 }
 
 }  // namespace
 
-FileStorage::Impl::Impl(Options o)
-    : opts(std::move(o)),
-      files(opts.base_dir, opts.durability, opts.serializer),
-      claimer(files, cache, opts.rescan_interval) {}
-
-void FileStorage::Impl::check_open() const {
-  if (closed.load()) throw StorageError("file store at " + opts.base_dir + " is closed");
+Inotify::Inotify(const std::vector<std::string>& dirs, std::uint32_t mask)
+    : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+  for (const std::string& dir : dirs) {
+    if (fd_ >= 0 && ::inotify_add_watch(fd_, dir.c_str(), mask | IN_ONLYDIR) < 0) {
+      ::close(std::exchange(fd_, -1));
+    }
+  }
+  if (fd_ < 0) logger()->warn("file store: no inotify on {}: it is listed instead", dirs[0]);
 }
 
-void FileStorage::Impl::check_new(const Task& t) const {
-  validate_task(t);
-  RecordKind own = kind_for(t.status);  // that name is claimed without replacing
-  for (RecordKind k : {RecordKind::waiting, RecordKind::running, RecordKind::done}) {
-    if (k != own && files.queue().exists(record_name(t.id, k))) {
-      throw ValidationError("a task with id " + t.id + " exists already");
+bool Inotify::drain(const std::function<void(std::string_view)>& on_name) {
+  bool complete = true;
+  alignas(inotify_event) char buf[16384];
+  for (;;) {
+    ssize_t n = fd_ < 0 ? 0 : ::read(fd_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return complete;  // EAGAIN: nothing more
+    for (char* p = buf; p < buf + n;) {
+      inotify_event ev{};
+      std::memcpy(&ev, p, sizeof ev);
+      std::string_view name(p + sizeof(inotify_event), ev.len);
+      p += sizeof(inotify_event) + ev.len;
+      complete = complete && (ev.mask & IN_Q_OVERFLOW) == 0;
+      if (ev.len > 0 && on_name) on_name(name.substr(0, name.find('\0')));
     }
   }
 }
 
-FileStorage::Impl::Held FileStorage::Impl::hold(const std::string& id) {
-  for (int round = 0; round < kHoldRounds; ++round) {
-    for (RecordKind k : {RecordKind::waiting, RecordKind::running}) {
-      auto f = lock_file(files, id, k);
-      if (!f) continue;
-      if (!f->file.fits) {  // left by a crash: let a plain read move it where it fits
-        f.reset();
-        files.read(id, k);
-        break;
-      }
-      return Held{std::move(f), k, std::nullopt};
+FileStorage::Impl::Impl(Options options)
+    : opt(std::move(options)),
+      serializer(opt.serializer ? opt.serializer : make_serializer("json")),
+      base(FileDir::open(opt.base_dir)),
+      queue(base.sub("queue")),
+      tmp(base.sub("tmp")),
+      corrupt(base.sub("corrupt")),
+      paused(base.sub("paused")) {
+  lock_fd = ::openat(base.fd(), "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd < 0 || ::fchmod(lock_fd, 0600) != 0) throw_fs_error("open", base.path("lock"), errno);
+  events = std::make_unique<Inotify>(std::vector<std::string>{queue.path()},
+                                     IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE);
+  remove_orphans(tmp);
+}
+
+void FileStorage::Impl::lock_file(int how) {
+  while (::flock(lock_fd, how) != 0) {
+    if (errno != EINTR) throw_fs_error("lock", base.path("lock"), errno);
+  }
+}
+
+void FileStorage::Impl::catch_up() {
+  note_events();
+  auto now = std::chrono::steady_clock::now();
+  if (rescan || (!events->active() && now - scanned >= opt.rescan_interval)) {
+    index.clear();  // every task file is dirty
+    for (const std::string& name : queue.list()) {
+      if (auto f = parse_file_name(name)) dirty.insert(std::move(f->id));
     }
-    if (auto d = files.read(id, RecordKind::done)) return Held{std::nullopt, RecordKind::done, d};
+    rescan = false;
+    scanned = now;
   }
-  throw NotFoundError("no task with id " + id);
+  for (const std::string& id : std::exchange(dirty, {})) {
+    auto f = load(id, {Slot::waiting, Slot::running, Slot::done});
+    if (f) index.put(f->record.task);
+    if (!f) index.erase(id);
+  }
 }
 
-void FileStorage::Impl::put_back(Held& h, const std::string& id, TaskRecord record,
-                                 std::optional<TaskResult> result, bool durable) {
-  RunningBatch::Change c;
-  c.dest = kind_for(record.task.status);
-  c.at = c.origin = h.at;
-  // A claim made in .task counts only once renamed (see FileClaimer).
-  c.claim = h.at == RecordKind::waiting && c.dest == RecordKind::running;
-  if (result) {
-    c.result = std::move(result);
-    c.result_change = ResultChange::set;
-  }
-  Task task = record.task;
-  c.record = std::move(record);
-  RunningBatch batch(files);
-  batch.add(std::move(*h.file), id, std::move(c));
-  batch.commit(durable);
-  if (is_waiting(task.status)) {
-    claimer.added(task);
-  } else if (h.at == RecordKind::waiting) {
-    claimer.removed(id);
-  }
-  changed();
+void FileStorage::Impl::note_events() {
+  bool complete = events && events->drain([this](std::string_view name) {
+    auto f = parse_file_name(name);
+    if (f && touched.count(f->id) == 0) dirty.insert(f->id);
+  });
+  rescan = rescan || !complete;
+  touched.clear();
 }
 
-std::size_t FileStorage::Impl::purge(Timestamp older_than) {
-  std::size_t purged = 0;
-  bool removed = false;
-  for (const std::string& id : files.list_results()) {  // an earlier version's results
-    auto r = files.read_result_file(id);
-    if (r && r->finished_at < older_than && files.results().remove(result_name(id))) ++purged;
-  }
-  const FsDir& queue = files.queue();
-  for (const RecordName& n : files.list_queue()) {
-    auto f = files.read(n.id, n.kind);
-    if (!f) continue;
-    bool result_goes = old_result(files, n.id, *f, older_than);
-    bool result_stays = (f->result && !result_goes) || files.results().exists(result_name(n.id));
-    if (n.kind == RecordKind::done && f->record.task.updated_at < older_than && !result_stays) {
-      if (queue.remove(record_name(n.id, n.kind))) {
-        removed = true;
-        purged += result_goes ? 1 : 0;
-      }
-    } else if (result_goes) {  // the task stays: clear its result
-      auto locked = lock_file(files, n.id, n.kind);
-      if (!locked || !old_result(files, n.id, locked->file, older_than)) continue;
-      RunningBatch::Change c;
-      c.result_change = ResultChange::clear;
-      c.at = c.origin = c.dest = n.kind;
-      RunningBatch batch(files);
-      batch.add(std::move(*locked), n.id, std::move(c));
-      batch.commit(/*sync=*/true);
-      ++purged;
+std::optional<FileStorage::Impl::Change> FileStorage::Impl::load(
+    std::string_view id, std::initializer_list<Slot> slots) {
+  for (Slot slot : slots) {
+    std::string name = file_name(id, slot);
+    std::optional<Record> r;
+    try {
+      auto bytes = queue.read(name, kMaxRecordBytes);
+      if (!bytes) continue;
+      r = decode_record(*bytes, id, *serializer);
+    } catch (const SerializationError& e) {
+      quarantine(name, e.what());
+      continue;
     }
+    Slot fits = slot_for(r->task.status);
+    if (fits != slot && queue.move(name, queue, file_name(id, fits))) {
+      touched.emplace(id);  // a change cut short between its renames: the record wins
+      logger()->info("file store {}: renamed {} to fit its record", base.path(), name);
+    }
+    return Change{std::move(*r), fits};
   }
-  // Deletions are durable, and no journal record older than them is replayed.
-  if (removed) files.checkpoint();
-  if (purged > 0 || removed) changed();
-  return purged;
+  return std::nullopt;
 }
 
-std::size_t FileStorage::Impl::recover(Timestamp now) {
-  files.recover_journals();
-  std::vector<std::string> ids;
-  for (const RecordName& n : files.list_queue()) {
-    if (n.kind == RecordKind::running) ids.push_back(n.id);
-  }
-  auto wall_now = std::chrono::system_clock::now();
-  std::size_t recovered = 0;
-  std::vector<Task> waiting;
-  // Busy files are being changed by their owner right now: not expired.
-  for_each_running(
-      files, ids, /*sync=*/true, /*skip_busy=*/true,
-      [&](std::size_t i, std::optional<LockedRecord> f, RunningBatch& batch) {
-        if (!f) return;
-        Task& t = f->file.record.task;
-        RunningBatch::Change c;
-        c.dest = kind_for(t.status);
-        if (t.status == TaskStatus::RUNNING) {
-          if (t.lease_expires_at && *t.lease_expires_at >= now) return;  // still live
-          TaskRecord r = f->file.record;
-          if (auto result = apply_recovery(r.task, now)) {
-            c.result = std::move(result);
-            c.result_change = ResultChange::set;
-          }
-          r.cancel_requested = false;
-          c.dest = kind_for(r.task.status);
-          c.record = std::move(r);
-        } else {
-          // A move whose owner stopped between its write and its rename:
-          // finish it once past the grace.
-          const timespec& ct = f->lock.stat().st_ctim;
-          auto changed_at = std::chrono::system_clock::time_point(
-              std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                  std::chrono::seconds(ct.tv_sec) + std::chrono::nanoseconds(ct.tv_nsec)));
-          if (wall_now - changed_at < opts.claim_grace) return;
-          logger()->warn("file store: {} was left mid-move ({}); moving it to .{}",
-                         files.queue().path(record_name(ids[i], RecordKind::running)),
-                         to_string(t.status), suffix(c.dest));
-        }
-        if (c.record && is_waiting(c.record->task.status)) waiting.push_back(c.record->task);
-        if (!c.record && is_waiting(t.status)) waiting.push_back(t);
-        batch.add(std::move(*f), ids[i], std::move(c));
-        ++recovered;
-      },
-      &cache);
-  for (const Task& t : waiting) claimer.added(t);
-  if (recovered > 0) changed();
-  return recovered;
+void FileStorage::Impl::quarantine(const std::string& name, std::string_view why) {
+  if (!queue.move(name, corrupt, name)) return;  // another reader did
+  if (auto f = parse_file_name(name)) touched.insert(f->id);
+  logger()->warn("file store {}: moved {} to corrupt/: {}", base.path(), name, why);
 }
 
-void FileStorage::Impl::shut() noexcept {
-  closed = true;
-  claimer.close();
-  cache.clear();
-  files.retire_journal();
+void FileStorage::Impl::commit(std::vector<Change>& changes) {
+  try {
+    for (Change& c : changes) {
+      c.temp = tmp.write_temp(encode_record(c.record, *serializer), durable(), stamp_of(c.record));
+    }
+    for (Change& c : changes) {  // the new record under the old name, then the name that fits
+      const std::string& id = c.record.task.id;
+      Slot to = slot_for(c.record.task.status);
+      std::string name = file_name(id, c.from.value_or(to));
+      touched.insert(id);
+      tmp.move(std::exchange(c.temp, ""), queue, name);
+      index.put(c.record.task);
+      step(c.from ? "written" : "added", id);
+      if (!c.from || *c.from == to) continue;
+      queue.move(name, queue, file_name(id, to));
+      step("renamed", id);
+    }
+  } catch (...) {
+    for (const Change& c : changes) ::unlinkat(tmp.fd(), c.temp.c_str(), 0);
+    throw;
+  }
+  if (durable() && !changes.empty()) queue.sync();
 }
 
 }  // namespace omniq

@@ -1,81 +1,105 @@
-// FileStorage's state and the steps its methods share: the Storage contract
-// over TaskFiles (layout, records, journal), FileClaimer (due index and
-// claims), ClaimCache (claimed files kept open) and RunningBatch (every
-// change to a task file made under its lock, appended, journaled).
-//
-// A task is in exactly one of queue/<id>.task, .running, .done at any time.
-// Every change to a task file is made under its lock, by appending frames
-// (file_frames.hpp); a change that moves the file on renames it afterwards,
-// still locked. A .running file whose record is not RUNNING is such a move in
-// progress; if its owner died, recover_expired finishes it after
-// Options::claim_grace. Internal to the library.
+// FileStorage::Impl: the file store's state and the steps its calls are made
+// of: taking the lock, catching up with other processes' changes, loading a
+// task file and committing changes; and Inotify, which it uses. Internal;
+// used under `mu`.
 #pragma once
 
-#include <atomic>
-#include <mutex>
-#include <optional>
-#include <set>
-#include <string>
+#include <sys/file.h>
 
-#include "file_claim_cache.hpp"
-#include "file_claimer.hpp"
-#include "file_running_batch.hpp"
-#include "file_task_files.hpp"
-#include "omniq/file_storage.hpp"
+#include <functional>
+#include <initializer_list>
+#include <mutex>
+
+#include "file_dir.hpp"
+#include "file_index.hpp"
+#include "file_record.hpp"
+#include "file_storage.hpp"
+#include "omniq/error.hpp"
 
 namespace omniq {
 
-struct FileStorage::Impl {
-  Options opts;
-  TaskFiles files;
-  ClaimCache cache;
-  FileClaimer claimer;
-  std::mutex mu;
-  std::atomic<bool> closed{false};
-  std::atomic<std::uint64_t> changes{0};
+// The names that arrive in, leave or are written in some directories: the
+// store keeps one on queue/, and gives one to idle workers as ChangeWatch.
+class Inotify final : public ChangeWatch {
+ public:
+  // Watches `dirs` for `mask` (IN_* bits); logs and stays inactive on failure.
+  Inotify(const std::vector<std::string>& dirs, std::uint32_t mask);
+  ~Inotify() override { ::close(fd_); }
+  Inotify(const Inotify&) = delete;
+  Inotify& operator=(const Inotify&) = delete;
 
-  explicit Impl(Options o);
+  bool active() const { return fd_ >= 0; }
+  int fd() const override { return fd_; }
+  void consume() override { drain(nullptr); }
+  // Passes the name of each pending event to `on_name`. Returns false if
+  // events were lost (the kernel's queue overflowed).
+  bool drain(const std::function<void(std::string_view)>& on_name);
 
-  void check_open() const;
-  void changed() { changes.fetch_add(1, std::memory_order_relaxed); }
-  // Throws ValidationError unless `t` is valid and its id is new.
-  void check_new(const Task& t) const;
-
-  // The task `id`, locked where it is waiting or running; or, for a finished
-  // task, its .done file (nothing held). Throws NotFoundError.
-  struct Held {
-    std::optional<LockedRecord> file;
-    RecordKind at = RecordKind::waiting;
-    std::optional<TaskFile> done;
-    const Task& task() const { return file ? file->file.record.task : done->record.task; }
-  };
-  Held hold(const std::string& id);
-
-  // Writes one held task back with `record` (and `result`), moved to where
-  // its status belongs; `durable`: journaled (a claim is not).
-  void put_back(Held& h, const std::string& id, TaskRecord record,
-                std::optional<TaskResult> result = std::nullopt, bool durable = true);
-
-  // Scans the task files: f(file) for each task, once per id.
-  template <class F>
-  void for_each_task(F&& f);
-
-  std::size_t purge(Timestamp older_than);
-  std::size_t recover(Timestamp now);
-  // Releases everything held; the journal is emptied and removed.
-  void shut() noexcept;
+ private:
+  int fd_ = -1;
 };
 
-template <class F>
-void FileStorage::Impl::for_each_task(F&& f) {
-  std::set<std::string> seen;
-  for (const RecordName& n : files.list_queue()) {
-    if (seen.count(n.id) != 0) continue;
-    auto r = files.read(n.id, n.kind);
-    if (!r) continue;
-    seen.insert(n.id);
-    f(*r);
+inline constexpr bool kChange = true;  // Impl::locked: exclusive, the index caught up
+inline constexpr bool kRead = false;   // shared (readers may fix files: see load())
+
+struct FileStorage::Impl {
+  explicit Impl(Options options);
+  ~Impl() { ::close(lock_fd); }
+
+  struct Change {  // a task's record, and the slot of its file (none: a new task)
+    Record record;
+    std::optional<Slot> from;
+    std::string temp{};  // its new bytes in tmp/, once written
+  };
+  class Batch;  // one write() (file_write.cpp)
+
+  // Runs `f` holding the lock (kChange or kRead).
+  template <class F>
+  auto locked(bool change, F&& f) {
+    std::lock_guard lock(mu);
+    if (closed) throw StorageError("file store " + base.path() + " is closed");
+    lock_file(change ? LOCK_EX : LOCK_SH);
+    struct Unlock {
+      Impl& s;
+      ~Unlock() {
+        s.note_events();
+        ::flock(s.lock_fd, LOCK_UN);
+      }
+    } unlock{*this};
+    if (change) catch_up();
+    return f();
   }
-}
+  void lock_file(int how);  // flock(); throws StorageError
+  bool durable() const { return opt.durability == Durability::full; }
+
+  // Brings the index up to date with other processes' changes: reloads the
+  // ids inotify named, or every one in queue/ when it cannot tell.
+  void catch_up();
+  // Drains inotify: ids this holder of the lock did not touch are dirty.
+  void note_events();
+
+  // Finds task `id` in the first of `slots` holding it, moving a corrupt file
+  // aside and renaming one whose record does not fit its name (readers too:
+  // only one of them can make a given rename).
+  std::optional<Change> load(std::string_view id, std::initializer_list<Slot> slots);
+  void quarantine(const std::string& name, std::string_view why);
+
+  // Writes every change to tmp/, then renames each into place in order,
+  // updates the index and syncs queue/.
+  void commit(std::vector<Change>& changes);
+
+  Options opt;
+  std::shared_ptr<const Serializer> serializer;
+  FileDir base, queue, tmp, corrupt, paused;
+  int lock_fd = -1;
+  std::unique_ptr<Inotify> events;
+  FileIndex index;
+  std::mutex mu;
+  bool closed = false;
+  bool rescan = true;  // the index needs a listing of queue/
+  std::chrono::steady_clock::time_point scanned{};
+  std::set<std::string> dirty;    // ids other processes changed: reload before use
+  std::set<std::string> touched;  // ids this holder of the lock changed
+};
 
 }  // namespace omniq
