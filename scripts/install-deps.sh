@@ -11,7 +11,7 @@ packages=(
   postgresql-15 libpq-dev
   nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev
   clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 )
 # omniq::web (dashboard, metrics) and its browser tests (tests/web).

@@ -2,47 +2,71 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "omniq/error.hpp"
 
 namespace omniq {
 namespace {
 
-// Builds a Value from parser events, refusing nesting deeper than kMaxDepth
-// and binary values. Stopping at start_* keeps the parser from recursing.
+// Builds a Value from parser events (nlohmann's public SAX interface),
+// refusing nesting deeper than kMaxDepth and binary values. Stopping at
+// start_* keeps the parser from recursing.
 class BoundedSax {
  public:
-  explicit BoundedSax(Value& out) : dom_(out, /*allow_exceptions=*/true) {}
+  explicit BoundedSax(Value& out) : root_(out) {}
 
-  bool null() { return dom_.null(); }
-  bool boolean(bool v) { return dom_.boolean(v); }
-  bool number_integer(Value::number_integer_t v) { return dom_.number_integer(v); }
-  bool number_unsigned(Value::number_unsigned_t v) { return dom_.number_unsigned(v); }
-  bool number_float(Value::number_float_t v, const Value::string_t& s) {
-    return dom_.number_float(v, s);
-  }
-  bool string(Value::string_t& v) { return dom_.string(v); }
+  bool null() { return put(nullptr); }
+  bool boolean(bool v) { return put(v); }
+  bool number_integer(Value::number_integer_t v) { return put(v); }
+  bool number_unsigned(Value::number_unsigned_t v) { return put(v); }
+  bool number_float(Value::number_float_t v, const Value::string_t&) { return put(v); }
+  bool string(Value::string_t& v) { return put(std::move(v)); }
   bool binary(Value::binary_t&) { return fail("binary values are not supported"); }
-  bool start_object(std::size_t n) { return enter() && dom_.start_object(n); }
-  bool key(Value::string_t& k) { return dom_.key(k); }
-  bool end_object() {
-    --depth_;
-    return dom_.end_object();
+  bool start_object(std::size_t) { return open(Value::object()); }
+  bool key(Value::string_t& k) {
+    slot_ = &(*open_.back())[std::move(k)];
+    return true;
   }
-  bool start_array(std::size_t n) { return enter() && dom_.start_array(n); }
-  bool end_array() {
-    --depth_;
-    return dom_.end_array();
-  }
-  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& e) {
+  bool end_object() { return close(); }
+  bool start_array(std::size_t) { return open(Value::array()); }
+  bool end_array() { return close(); }
+  bool parse_error(std::size_t pos, const std::string&, const Value::exception& e) {
     return fail(std::string(e.what()) + " (byte " + std::to_string(pos) + ")");
   }
 
   const std::string& error() const { return error_; }
 
  private:
-  bool enter() {
-    if (++depth_ > kMaxDepth) return fail("nesting deeper than " + std::to_string(kMaxDepth));
+  // Places v where the next value goes: the root, the open array's end, or
+  // the open object's last key. Returns where it is.
+  Value* place(Value v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    Value& top = *open_.back();
+    if (top.is_array()) {
+      top.push_back(std::move(v));
+      return &top.back();
+    }
+    *slot_ = std::move(v);
+    return slot_;
+  }
+  template <class V>
+  bool put(V&& v) {
+    place(Value(std::forward<V>(v)));
+    return true;
+  }
+  bool open(Value container) {
+    if (open_.size() + 1 > static_cast<std::size_t>(kMaxDepth)) {
+      return fail("nesting deeper than " + std::to_string(kMaxDepth));
+    }
+    open_.push_back(place(std::move(container)));
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
     return true;
   }
   bool fail(std::string why) {
@@ -50,12 +74,13 @@ class BoundedSax {
     return false;
   }
 
-  nlohmann::detail::json_sax_dom_parser<Value> dom_;
-  int depth_ = 0;
+  Value& root_;
+  std::vector<Value*> open_;  // the containers being filled, outermost first
+  Value* slot_ = nullptr;     // the open object's last key's value
   std::string error_;
 };
 
-Value decode_with(std::string_view bytes, nlohmann::detail::input_format_t format,
+Value decode_with(std::string_view bytes, Value::input_format_t format,
                   std::string_view format_name) {
   Value out;
   BoundedSax sax(out);
@@ -93,14 +118,14 @@ std::string JsonSerializer::encode(const Value& v) const {
 }
 
 Value JsonSerializer::decode(std::string_view bytes) const {
-  return decode_with(bytes, nlohmann::detail::input_format_t::json, "JSON");
+  return decode_with(bytes, Value::input_format_t::json, "JSON");
 }
 
 std::string MsgpackSerializer::encode(const Value& v) const {
   check_encodable(v);
   std::string out;
   try {
-    Value::to_msgpack(v, nlohmann::detail::output_adapter<char>(out));
+    Value::to_msgpack(v, out);
   } catch (const nlohmann::json::exception& e) {
     throw SerializationError(std::string("cannot encode as msgpack: ") + e.what());
   }
@@ -108,7 +133,7 @@ std::string MsgpackSerializer::encode(const Value& v) const {
 }
 
 Value MsgpackSerializer::decode(std::string_view bytes) const {
-  return decode_with(bytes, nlohmann::detail::input_format_t::msgpack, "msgpack");
+  return decode_with(bytes, Value::input_format_t::msgpack, "msgpack");
 }
 
 std::shared_ptr<const Serializer> make_serializer(std::string_view name) {

@@ -190,7 +190,7 @@ TaskResult read_result(const SqliteStatement& s) {
     r.error = task_error_from_value(*detail);
   } else if (auto message = opt_text_of(s, kRError, "error")) {
     // A row the original wrote: only the message is known.
-    r.error = TaskError{"Error", *message, r.finished_at, std::nullopt, 0, false};
+    r.error = TaskError::make("Error", *message, r.finished_at, false);
   }
   return r;
 }
