@@ -99,23 +99,15 @@ concept Awaitable = requires {
 template <class F>
 struct AsyncHandlerMaker;
 
+// The result and parameter types of a callable (a function or an object with
+// one operator()), read through std::function's deduction guides.
 template <class F>
-struct signature : signature<decltype(&F::operator())> {};
+struct signature : signature<decltype(std::function{std::declval<F>()})> {};
 template <class R, class... A>
-struct signature<R (*)(A...)> {
+struct signature<std::function<R(A...)>> {
   using result = R;
   using args = std::tuple<A...>;
 };
-template <class R, class... A>
-struct signature<R(A...)> : signature<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct signature<R (C::*)(A...) const> : signature<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct signature<R (C::*)(A...)> : signature<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct signature<R (C::*)(A...) const noexcept> : signature<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct signature<R (C::*)(A...) noexcept> : signature<R (*)(A...)> {};
 
 template <class Tuple>
 struct takes_context : std::false_type {};
