@@ -5,9 +5,12 @@
 //     their text.
 //  3. A RUNNING row the original claimed (no lease) counts as leased for
 //     kOriginalClaimLease from its last attempt, then is recovered.
+//  4. Under OMNIQ_COMPAT=original omniq writes only the original's statuses:
+//     a retry is PENDING with its backoff eta, which the original's own claim
+//     query then finds.
 #include <gtest/gtest.h>
 
-#include "omniq/settings.hpp"
+#include "omniq/omniq.hpp"
 #include "storage/sqlite/sqlite_codec.hpp"
 #include "storage/sqlite_original.hpp"
 
@@ -114,6 +117,50 @@ TEST_F(SqliteSharedOriginal, ARunningRowWithoutALeaseIsRecoveredAfterTheOriginal
   early.at = claimed_at + seconds(29);  // the original's worker may still be at it
   EXPECT_EQ(store().finish({early, o}), (std::vector<Applied>{Applied::not_current, Applied::yes}));
   EXPECT_EQ(ids_of(store().claim(kDay + 3h, 10, kLease)), std::vector<std::string>{"theirs"});
+}
+
+TEST_F(SqliteSharedOriginal, UnderCompatOriginalOnlyTheOriginalsStatusesAreWritten) {
+  insert({.id = "theirs", .created_at = "2026-11-30T02:00:00+00:00"});  // app.tasks.add
+  Settings s;
+  s.backend = Backend::sqlite;
+  s.database_url = path();
+  s.compat = Compat::original;
+  s.log_level = LogLevel::error;
+  s.retry_backoff_base = hours(1);
+  s.retry_backoff_max = hours(1);
+  auto clock = std::make_shared<ManualClock>(kDay + 3h);
+  OmniQ oq(s, clock);
+  Registry r;
+  std::atomic<int> calls{0};
+  r.add("app.tasks.add", [&](TaskContext&) -> int {
+    ++calls;
+    throw std::runtime_error("not yet");
+  });
+  WorkerOptions o;
+  o.poll_interval = milliseconds(5);
+  {
+    WorkerPool pool = oq.worker(std::move(r), o);
+    pool.start();
+    auto waiting = [&] {
+      auto t = oq.get_task("theirs");
+      return t && t->status == TaskStatus::PENDING && t->attempts == 1;
+    };
+    for (int i = 0; i < 4000 && !waiting(); ++i) std::this_thread::sleep_for(milliseconds(5));
+    ASSERT_TRUE(waiting());
+  }
+  EXPECT_EQ(calls.load(), 1);
+  // The failed attempt waits for its backoff as PENDING, its error kept.
+  EXPECT_EQ(text("SELECT group_concat(DISTINCT status) FROM tasks"), "PENDING");
+  Task t = *oq.get_task("theirs");
+  ASSERT_TRUE(t.error.has_value());
+  EXPECT_EQ(t.error->message, "not yet");
+  ASSERT_TRUE(t.schedule.eta.has_value());
+  EXPECT_GE(*t.schedule.eta, kDay + 3h + minutes(45));  // 1 h +/-25 %
+  // The original's claim query finds it once its eta passes, and not before.
+  std::string original_claim =
+      "SELECT count(*) FROM tasks WHERE status = 'PENDING' AND (eta IS NULL OR eta <= '";
+  EXPECT_EQ(text(original_claim + format_time(kDay + 3h) + "')"), "0");
+  EXPECT_EQ(text(original_claim + format_time(kDay + 5h) + "')"), "1");
 }
 
 }  // namespace
