@@ -125,7 +125,6 @@ TEST_F(SqliteSharedOriginal, UnderCompatOriginalOnlyTheOriginalsStatusesAreWritt
   s.backend = Backend::sqlite;
   s.database_url = path();
   s.compat = Compat::original;
-  s.log_level = LogLevel::error;
   s.retry_backoff_base = hours(1);
   s.retry_backoff_max = hours(1);
   auto clock = std::make_shared<ManualClock>(kDay + 3h);

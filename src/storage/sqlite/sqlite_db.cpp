@@ -125,14 +125,16 @@ bool SqliteDb::in_transaction() const {
   return sqlite3_get_autocommit(db_) == 0;
 }
 
-SqliteTransaction::SqliteTransaction(SqliteDb& db, const char* begin) : db_(db) {
+SqliteTransaction::SqliteTransaction(SqliteDb& db, const char* begin, bool unsynced)
+    : db_(db), unsynced_(unsynced) {
+  if (unsynced_) db_.exec("PRAGMA synchronous = NORMAL");
   db_.exec(begin);
 }
 
 SqliteTransaction::~SqliteTransaction() {
-  if (!db_.in_transaction()) return;  // committed, or rolled back by SQLite itself
   try {
-    db_.exec("ROLLBACK");
+    if (db_.in_transaction()) db_.exec("ROLLBACK");  // else committed, or rolled back by SQLite
+    if (unsynced_) db_.exec("PRAGMA synchronous = FULL");
   } catch (const StorageError&) {  // the first error is the one to report
   }
 }

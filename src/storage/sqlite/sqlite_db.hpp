@@ -85,7 +85,10 @@ class SqliteDb {
 class SqliteTransaction {
  public:
   // Runs `begin` (BEGIN IMMEDIATE takes the write lock at once). Throws SqliteError.
-  explicit SqliteTransaction(SqliteDb& db, const char* begin = "BEGIN IMMEDIATE");
+  // `unsynced`: this transaction's commit skips the fsync (synchronous=NORMAL
+  // until it ends); the next synced commit or checkpoint syncs it.
+  explicit SqliteTransaction(SqliteDb& db, const char* begin = "BEGIN IMMEDIATE",
+                             bool unsynced = false);
   ~SqliteTransaction();  // never throws
   SqliteTransaction(const SqliteTransaction&) = delete;
   SqliteTransaction& operator=(const SqliteTransaction&) = delete;
@@ -94,6 +97,7 @@ class SqliteTransaction {
 
  private:
   SqliteDb& db_;
+  bool unsynced_;
 };
 
 }  // namespace omniq

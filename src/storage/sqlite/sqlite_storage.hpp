@@ -28,7 +28,6 @@
 #include "omniq/storage.hpp"
 #include "sqlite_checkpointer.hpp"
 #include "sqlite_db.hpp"
-#include "storage/sqlite/sqlite_statement.hpp"
 
 namespace omniq {
 
@@ -96,8 +95,11 @@ class SQLiteStorage final : public Storage {
   auto write_with(F&& f, bool claims_only = false) {
     auto open = enter();
     std::lock_guard lock(write_->mu);
-    LightCommit light(write_->db, claims_only && wal_ && options_.durability == Durability::full);
-    SqliteTransaction txn(write_->db);
+    // Under full durability a write that only claims skips its fsync: a power
+    // loss before the next synced commit undoes the claim (the task runs
+    // again), never loses anything acknowledged.
+    SqliteTransaction txn(write_->db, "BEGIN IMMEDIATE",
+                          claims_only && wal_ && options_.durability == Durability::full);
     if constexpr (std::is_void_v<decltype(f(write_->db))>) {
       f(write_->db);
       txn.commit();
@@ -107,30 +109,6 @@ class SQLiteStorage final : public Storage {
       return result;
     }
   }
-
-  // Durability::full with a write that only claims: its commit skips the
-  // fsync (synchronous=NORMAL for that transaction). The next full commit or
-  // checkpoint syncs it; a power loss before then undoes the claim, so the
-  // task runs again (at least once), and nothing acknowledged is lost.
-  class LightCommit {
-   public:
-    LightCommit(SqliteDb& db, bool on) : db_(on ? &db : nullptr) {
-      if (db_) Query(db_->prepared(kNormal))->run();
-    }
-    ~LightCommit() {
-      try {
-        if (db_) Query(db_->prepared(kFull))->run();
-      } catch (const StorageError&) {  // destructors never throw; the next write reports it
-      }
-    }
-    LightCommit(const LightCommit&) = delete;
-    LightCommit& operator=(const LightCommit&) = delete;
-
-   private:
-    static inline const std::string kNormal = "PRAGMA synchronous = NORMAL";
-    static inline const std::string kFull = "PRAGMA synchronous = FULL";
-    SqliteDb* db_;
-  };
 
   Options options_;
   std::shared_mutex life_;
