@@ -2,20 +2,14 @@
 // safely by several processes on one machine. Internal to the library: built
 // by make_storage.
 //
-// WAL mode, a busy timeout (SQLITE_BUSY is retried, never reported as a task
-// failure), prepared statements reused, one BEGIN IMMEDIATE transaction (one
-// durable commit) per write(), claims served by an index. The tables are the
-// original library's `tasks` and `results` with omniq's own columns added
-// (all with defaults), so the file stays readable with the sqlite3 shell and
-// by the original library. The schema version is kept in PRAGMA user_version
-// and checked at open: older versions are upgraded in place, a newer or
-// foreign schema is refused with StorageError, never altered. Arguments and
-// results are stored as JSON text whatever serializer is configured. The
-// database file is created 0600.
+// WAL, a busy timeout, one BEGIN IMMEDIATE transaction (one durable commit)
+// per write(), claims served by an index. The tables are the original
+// library's with omniq's columns added (all with defaults); the schema
+// (sqlite_schema.hpp) is upgraded in place and a newer or foreign one refused.
+// Values are JSON text whatever the serializer. The file is created 0600.
 //
-// Thread-safe. Reads run on a connection of their own (WAL readers see the
-// last commit and never wait behind a write), writes on the write connection
-// one at a time, WAL checkpoints on a thread and connection of their own; a
+// Thread-safe. Reads run on a connection of their own, writes on the write
+// connection one at a time, WAL checkpoints on a thread of their own; a
 // ":memory:" database has one connection for all. Defined in
 // sqlite_storage.cpp (opening, reads) and sqlite_storage_writes.cpp.
 #pragma once
@@ -36,11 +30,8 @@ class SQLiteStorage final : public Storage {
   struct Options {
     // A file path (created 0600 if missing) or ":memory:" (private to this object).
     std::string path;
-    // full: synchronous=FULL (a commit survives power loss); normal: NORMAL
-    // (survives a process crash); off: OFF.
-    Durability durability = Durability::full;
-    // How long a write waits for another connection's write lock before it
-    // fails with StorageError.
+    Durability durability = Durability::full;  // synchronous = FULL, NORMAL or OFF
+    // How long a write waits for another connection's lock (then StorageError).
     Duration busy_timeout = std::chrono::seconds(10);
   };
 

@@ -33,9 +33,7 @@ class SqliteWatch final : public ChangeWatch {
   void arm();
 
   std::string file_, dir_;
-  int fd_ = -1;
-  int file_wd_ = -1;
-  int dir_wd_ = -1;
+  int fd_ = -1, file_wd_ = -1, dir_wd_ = -1;  // inotify, and its two watches
 };
 
 }  // namespace omniq
