@@ -107,11 +107,11 @@ PgResult PgConnection::exec(const std::string& sql, Deadline deadline) {
   return exec(sql, PgParams{}, deadline);
 }
 
-void PgConnection::exec_script(const std::string& sql, Deadline deadline) {
+PgResult PgConnection::exec_script(const std::string& sql, Deadline deadline) {
   if (conn_ == nullptr) broken("the connection is closed");
   if (PQsendQuery(conn_, sql.c_str()) == 0) broken("cannot send a statement");
   flush(deadline);
-  collect(sql, deadline);
+  return collect(sql, deadline);
 }
 
 bool PgConnection::alive() {

@@ -81,8 +81,9 @@ class PgConnection {
   PgResult exec(const std::string& sql, const PgParams& params, Deadline deadline);
   PgResult exec(const std::string& sql, Deadline deadline);
   // Runs statements separated by semicolons, without parameters (schema
-  // scripts). Throws PgError.
-  void exec_script(const std::string& sql, Deadline deadline);
+  // scripts, "BEGIN; SELECT ..."), in one round trip. Returns the last one's
+  // rows. Throws PgError.
+  PgResult exec_script(const std::string& sql, Deadline deadline);
 
   // False once the connection is known to be broken; reads what the server
   // sent meanwhile (e.g. a shutdown notice) without blocking.

@@ -2,10 +2,14 @@
 
 #include <libpq-fe.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <exception>
 #include <optional>
 #include <thread>
 
+#include "omniq/logging.hpp"
 #include "pg_result.hpp"
 
 namespace omniq {
@@ -98,7 +102,7 @@ std::unique_ptr<PgConnection> open_session(const PgTarget& target, Deadline dead
       "SELECT set_config('search_path', $1, false), set_config('synchronous_commit', $2, false), "
       "set_config('statement_timeout', $3, false), set_config('TimeZone', 'UTC', false), "
       "set_config('DateStyle', 'ISO, YMD', false), set_config('client_min_messages', 'warning', "
-      "false)",
+      "false), set_config('idle_in_transaction_session_timeout', $3, false)",
       p, deadline);
   return conn;
 }
@@ -114,7 +118,7 @@ milliseconds next_pause(milliseconds last) {
   return std::clamp(last * 2, milliseconds{100}, milliseconds{2000});
 }
 
-PgSlot::Use PgSlot::use(Deadline deadline) {
+PgSlot::Use PgSlot::use(Deadline deadline, bool ride_out) {
   {
     std::unique_lock lock(mu_);
     if (!free_.wait_until(lock, deadline, [&] { return !busy_; })) {
@@ -125,8 +129,16 @@ PgSlot::Use PgSlot::use(Deadline deadline) {
     busy_ = true;
   }
   Use use(*this);  // gives the slot back if connecting throws
-  if (!conn_ || !conn_->alive()) reconnect(deadline);
-  return use;
+  if (conn_ && conn_->alive()) return use;
+  for (;;) {
+    try {
+      reconnect(deadline);
+      return use;
+    } catch (const PgError&) {
+      bool recent = down_since_ && steady_clock::now() - *down_since_ < target_.timeout;
+      if (!ride_out || !recent || next_attempt_ > deadline) throw;
+    }
+  }
 }
 
 void PgSlot::close() {
@@ -155,11 +167,80 @@ void PgSlot::reconnect(Deadline deadline) {
   try {
     conn_ = open_session(target_, deadline);
     pause_ = milliseconds{0};
+    down_since_.reset();
   } catch (const PgError& e) {
+    if (!down_since_) down_since_ = steady_clock::now();
     pause_ = next_pause(pause_);
     next_attempt_ = steady_clock::now() + pause_;
     last_error_ = e.what();
     throw;
+  }
+}
+
+namespace {
+
+enum class Fate { committed, aborted, unknown };
+
+// Whether transaction `xid` committed, asked on a new connection.
+Fate fate_of(PgSlot& slot, std::int64_t xid, Deadline deadline) {
+  try {
+    auto conn = slot.use(deadline, true);
+    PgResult r = conn->exec("SELECT txid_status($1)", PgParams().integer(xid), deadline);
+    if (r.is_null(0, 0)) return Fate::unknown;
+    if (r.text(0, 0) == "committed") return Fate::committed;
+    if (r.text(0, 0) == "aborted") return Fate::aborted;
+  } catch (const PgError&) {
+  }
+  return Fate::unknown;  // "in progress": an old session of ours the server still holds
+}
+
+}  // namespace
+
+void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
+               const std::function<void(PgConnection&)>& body) {
+  constexpr int kTransientAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    std::optional<std::int64_t> xid;
+    bool committing = false;
+    std::exception_ptr failed;
+    bool transient = false, unreachable = false;
+    {
+      auto conn = slot.use(deadline, true);  // its failure ends the call
+      try {
+        if (with_xid) {
+          xid = conn->exec_script("BEGIN; SELECT txid_current()", deadline).integer(0, 0);
+        } else {
+          conn->exec_script("BEGIN", deadline);
+        }
+        body(*conn);
+        committing = true;
+        conn->exec_script("COMMIT", deadline);
+        return;
+      } catch (const PgError& e) {
+        rollback(*conn, deadline);
+        failed = std::current_exception();
+        transient = e.transient();
+        unreachable = e.unreachable();
+      } catch (...) {
+        rollback(*conn, deadline);
+        throw;
+      }
+    }
+    bool again = transient && attempt < kTransientAttempts;
+    if (unreachable && steady_clock::now() < deadline) {
+      if (!committing) {
+        again = true;
+      } else if (xid) {
+        Fate f = fate_of(slot, *xid, deadline);
+        if (f == Fate::committed) return;
+        again = f == Fate::aborted;
+      }
+    }
+    if (!again) std::rethrow_exception(failed);
+    if (unreachable) {
+      logger()->warn("PostgreSQL at {}: the connection broke during a write; writing again",
+                     slot.where());
+    }
   }
 }
 

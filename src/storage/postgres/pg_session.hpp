@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -41,7 +43,11 @@ struct PgTarget {
 // Connects and sets the session up for omniq: search_path = the schema,
 // TimeZone UTC, DateStyle ISO, statement_timeout = the target's timeout,
 // synchronous_commit on for Durability::full and off otherwise, notices
-// below WARNING left unsent. Throws PgError when it cannot.
+// below WARNING left unsent, and idle_in_transaction_session_timeout = the
+// target's timeout: a client cut off in the middle of a transaction (its
+// host or network gone) holds its row locks no longer than that, so the
+// tasks it held can be recovered once their leases expire. Throws PgError
+// when it cannot.
 std::unique_ptr<PgConnection> open_session(const PgTarget& target, Deadline deadline);
 
 // Rolls back the open transaction, if the connection still works; never throws.
@@ -69,13 +75,17 @@ class PgSlot {
 
   // Returns the connection once no other caller holds it, (re)connecting
   // when it is closed or broken; a reconnection waits out the pause after
-  // the last failed one. Throws StorageError when the store is closed or
-  // the deadline would pass first, PgError (unreachable) when the
+  // the last failed one. With `ride_out`, a server that went away less than
+  // the target's timeout ago (a restart) is waited for until the deadline;
+  // one away longer fails at once. Throws StorageError when the store is
+  // closed or the deadline would pass first, PgError (unreachable) when the
   // connection cannot be made.
-  Use use(Deadline deadline);
+  Use use(Deadline deadline, bool ride_out = false);
   // Waits for the caller holding the connection, if any, then closes it;
   // use() throws from then on.
   void close();
+  // "host:port/dbname", for messages.
+  const std::string& where() const { return target_.where; }
 
  private:
   void release();
@@ -91,11 +101,28 @@ class PgSlot {
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds pause_{0};
   std::string last_error_;
+  // Since when connecting has failed (unset while it works).
+  std::optional<std::chrono::steady_clock::time_point> down_since_;
 };
 
 // The pause before the next attempt to connect after a failed one: 100 ms,
 // doubling up to 2 s.
 std::chrono::milliseconds next_pause(std::chrono::milliseconds last);
+
+// Runs body (the statements of one write) between BEGIN and COMMIT on the
+// slot's connection, by `deadline`, riding out a restart of the server (see
+// PgSlot::use). When the connection breaks, the transaction runs again on a
+// new one: the server has rolled it back, unless the break came during
+// COMMIT; then, if `with_xid`, the transaction's id says whether it
+// committed (if it did, the call returns as if COMMIT had answered), and
+// without it, or when the server cannot tell, PgError is thrown. A
+// serialization failure or deadlock runs it again too, up to three times.
+// body may run more than once; it must start afresh each time.
+//
+// with_xid costs nothing for a transaction that writes rows (it has an id
+// anyway) and one commit record for one that writes none.
+void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
+               const std::function<void(PgConnection&)>& body);
 
 // Runs body() between BEGIN and COMMIT and returns what it returns; rolls
 // back when anything throws. A transient failure (serialization failure,

@@ -73,8 +73,7 @@ PostgresStorage::PostgresStorage(Options options)
 PostgresStorage::~PostgresStorage() = default;
 
 WriteResult PostgresStorage::write(const WriteBatch& batch) {
-  Deadline deadline = target_->deadline();
-  auto conn = writer_->use(deadline);
+  if (closed_) throw StorageError("the PostgreSQL store is closed");
   check_batch(batch);
   std::set<std::string_view> ids;
   for (const Task& t : batch.enqueue) {
@@ -82,16 +81,21 @@ WriteResult PostgresStorage::write(const WriteBatch& batch) {
       throw ValidationError("a task with id " + t.id + " exists already");
   }
   if (batch.enqueue.empty() && batch.outcomes.empty() && batch.claims.empty()) return {};
-  return in_transaction(*conn, deadline, [&] {
-    PgWriter w(*conn, target_->schema, deadline);
-    WriteResult r;
+  // Enqueues and outcomes always write: their transaction's id comes free,
+  // and tells after a break during COMMIT whether they were stored.
+  bool with_xid = !batch.enqueue.empty() || !batch.outcomes.empty();
+  Deadline deadline = target_->deadline();
+  WriteResult r;
+  run_write(*writer_, deadline, with_xid, [&](PgConnection& conn) {
+    PgWriter w(conn, target_->schema, deadline);
+    r = WriteResult{};
     if (!batch.enqueue.empty()) r.enqueued = w.insert(batch.enqueue);
     if (!batch.outcomes.empty()) r.applied = w.apply(batch.outcomes);
     for (const QueueClaim& c : batch.claims) {
       for (Task& t : w.claim(c, batch.now, batch.lease)) r.claimed.push_back(std::move(t));
     }
-    return r;
   });
+  return r;
 }
 
 CancelResult PostgresStorage::cancel(std::string_view id, Timestamp now) {
