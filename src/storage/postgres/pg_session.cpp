@@ -179,39 +179,32 @@ void PgSlot::reconnect(Deadline deadline) {
 
 namespace {
 
-enum class Fate { committed, aborted, unknown };
-
-// Whether transaction `xid` committed, asked on a new connection.
-Fate fate_of(PgSlot& slot, std::int64_t xid, Deadline deadline) {
+// Whether transaction `xid` committed, asked on a new session; nullopt when
+// the server cannot tell (e.g. it still holds the old session, cut off).
+std::optional<bool> committed(PgSlot& slot, std::int64_t xid, Deadline deadline) {
   try {
     auto conn = slot.use(deadline, true);
     PgResult r = conn->exec("SELECT txid_status($1)", PgParams().integer(xid), deadline);
-    if (r.is_null(0, 0)) return Fate::unknown;
-    if (r.text(0, 0) == "committed") return Fate::committed;
-    if (r.text(0, 0) == "aborted") return Fate::aborted;
+    if (!r.is_null(0, 0) && r.text(0, 0) != "in progress") return r.text(0, 0) == "committed";
   } catch (const PgError&) {
   }
-  return Fate::unknown;  // "in progress": an old session of ours the server still holds
+  return std::nullopt;
 }
 
 }  // namespace
 
 void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
                const std::function<void(PgConnection&)>& body) {
-  constexpr int kTransientAttempts = 3;
   for (int attempt = 1;; ++attempt) {
     std::optional<std::int64_t> xid;
-    bool committing = false;
+    bool committing = false, again = false, unreachable = false;
     std::exception_ptr failed;
-    bool transient = false, unreachable = false;
     {
       auto conn = slot.use(deadline, true);  // its failure ends the call
       try {
-        if (with_xid) {
-          xid = conn->exec_script("BEGIN; SELECT txid_current()", deadline).integer(0, 0);
-        } else {
-          conn->exec_script("BEGIN", deadline);
-        }
+        PgResult begun =
+            conn->exec_script(with_xid ? "BEGIN; SELECT txid_current()" : "BEGIN", deadline);
+        if (with_xid) xid = begun.integer(0, 0);
         body(*conn);
         committing = true;
         conn->exec_script("COMMIT", deadline);
@@ -219,28 +212,22 @@ void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
       } catch (const PgError& e) {
         rollback(*conn, deadline);
         failed = std::current_exception();
-        transient = e.transient();
-        unreachable = e.unreachable();
+        again = e.transient() && attempt < 3;
+        unreachable = e.unreachable() && steady_clock::now() < deadline;
       } catch (...) {
         rollback(*conn, deadline);
         throw;
       }
     }
-    bool again = transient && attempt < kTransientAttempts;
-    if (unreachable && steady_clock::now() < deadline) {
-      if (!committing) {
-        again = true;
-      } else if (xid) {
-        Fate f = fate_of(slot, *xid, deadline);
-        if (f == Fate::committed) return;
-        again = f == Fate::aborted;
-      }
+    if (unreachable) {
+      std::optional<bool> done = !committing ? std::optional<bool>(false)
+                                 : xid       ? committed(slot, *xid, deadline)
+                                             : std::nullopt;
+      if (done == true) return;
+      again = done.has_value();
+      if (again) logger()->warn("PostgreSQL at {}: writing again on a new session", slot.where());
     }
     if (!again) std::rethrow_exception(failed);
-    if (unreachable) {
-      logger()->warn("PostgreSQL at {}: the connection broke during a write; writing again",
-                     slot.where());
-    }
   }
 }
 

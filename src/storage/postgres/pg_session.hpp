@@ -101,49 +101,29 @@ class PgSlot {
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds pause_{0};
   std::string last_error_;
-  // Since when connecting has failed (unset while it works).
-  std::optional<std::chrono::steady_clock::time_point> down_since_;
+  std::optional<std::chrono::steady_clock::time_point> down_since_;  // failing to connect since
 };
 
 // The pause before the next attempt to connect after a failed one: 100 ms,
 // doubling up to 2 s.
 std::chrono::milliseconds next_pause(std::chrono::milliseconds last);
 
-// Runs body (the statements of one write) between BEGIN and COMMIT on the
-// slot's connection, by `deadline`, riding out a restart of the server (see
-// PgSlot::use). When the connection breaks, the transaction runs again on a
-// new one: the server has rolled it back, unless the break came during
-// COMMIT; then, if `with_xid`, the transaction's id says whether it
-// committed (if it did, the call returns as if COMMIT had answered), and
-// without it, or when the server cannot tell, PgError is thrown. A
-// serialization failure or deadlock runs it again too, up to three times.
-// body may run more than once; it must start afresh each time.
-//
-// with_xid costs nothing for a transaction that writes rows (it has an id
-// anyway) and one commit record for one that writes none.
+// Runs body(conn) between BEGIN and COMMIT on the slot's connection by the
+// deadline, riding out a restart of the server (PgSlot::use), and returns
+// what it returns; rolls back when anything throws. A transaction whose
+// connection breaks runs again on a new one (the server rolled it back),
+// unless the break came during COMMIT: then, with `with_xid`, the server
+// says whether it committed (if so, body's result is returned); without it
+// (it costs a transaction that writes nothing a commit record) or when the
+// server cannot tell, PgError is thrown. A serialization failure or a
+// deadlock runs it again too, up to three times. body must start afresh.
 void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
                const std::function<void(PgConnection&)>& body);
-
-// Runs body() between BEGIN and COMMIT and returns what it returns; rolls
-// back when anything throws. A transient failure (serialization failure,
-// deadlock) runs the whole transaction again, up to three times.
 template <class F>
-auto in_transaction(PgConnection& conn, Deadline deadline, F&& body) -> decltype(body()) {
-  constexpr int kAttempts = 3;
-  for (int attempt = 1;; ++attempt) {
-    conn.exec_script("BEGIN", deadline);
-    try {
-      auto result = body();
-      conn.exec_script("COMMIT", deadline);
-      return result;
-    } catch (const PgError& e) {
-      rollback(conn, deadline);
-      if (!e.transient() || attempt == kAttempts) throw;
-    } catch (...) {
-      rollback(conn, deadline);
-      throw;
-    }
-  }
+auto in_transaction(PgSlot& slot, Deadline deadline, bool with_xid, F&& body) {
+  std::optional<decltype(body(std::declval<PgConnection&>()))> out;
+  run_write(slot, deadline, with_xid, [&](PgConnection& conn) { out = body(conn); });
+  return std::move(*out);
 }
 
 }  // namespace omniq

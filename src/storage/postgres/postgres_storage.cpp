@@ -65,9 +65,7 @@ PostgresStorage::PostgresStorage(Options options)
           PgTarget::parse(options.url, options.durability, options.timeout))),
       writer_(std::make_unique<PgSlot>(*target_)),
       reader_(std::make_unique<PgSlot>(*target_)) {
-  Deadline deadline = target_->deadline();
-  auto conn = writer_->use(deadline);
-  migrate(*conn, *target_, deadline);
+  migrate(*writer_, *target_, target_->deadline());
 }
 
 PostgresStorage::~PostgresStorage() = default;
@@ -85,36 +83,34 @@ WriteResult PostgresStorage::write(const WriteBatch& batch) {
   // and tells after a break during COMMIT whether they were stored.
   bool with_xid = !batch.enqueue.empty() || !batch.outcomes.empty();
   Deadline deadline = target_->deadline();
-  WriteResult r;
-  run_write(*writer_, deadline, with_xid, [&](PgConnection& conn) {
+  return in_transaction(*writer_, deadline, with_xid, [&](PgConnection& conn) {
     PgWriter w(conn, target_->schema, deadline);
-    r = WriteResult{};
+    WriteResult r;
     if (!batch.enqueue.empty()) r.enqueued = w.insert(batch.enqueue);
     if (!batch.outcomes.empty()) r.applied = w.apply(batch.outcomes);
     for (const QueueClaim& c : batch.claims) {
       for (Task& t : w.claim(c, batch.now, batch.lease)) r.claimed.push_back(std::move(t));
     }
+    return r;
   });
-  return r;
 }
 
 CancelResult PostgresStorage::cancel(std::string_view id, Timestamp now) {
   Deadline deadline = target_->deadline();
-  auto conn = writer_->use(deadline);
   validate_id(id);
-  return in_transaction(*conn, deadline, [&] {
-    PgResult r = conn->exec(sql::kLockTaskById, PgParams().text(id), deadline);
+  return in_transaction(*writer_, deadline, true, [&](PgConnection& conn) {
+    PgResult r = conn.exec(sql::kLockTaskById, PgParams().text(id), deadline);
     if (r.rows() == 0) throw NotFoundError("no task with id " + std::string(id));
     Task t = read_named(r, id, *target_);
     if (is_terminal(t.status)) return CancelResult::already_finished;
     if (t.status == TaskStatus::RUNNING) {
-      conn->exec(sql::kRequestCancel, PgParams().text(id), deadline);
+      conn.exec(sql::kRequestCancel, PgParams().text(id), deadline);
       return CancelResult::requested;
     }
     transition(t, TaskStatus::CANCELLED, now);
-    conn->exec(sql::kCancelWaiting, PgParams().text(id).time(now), deadline);
-    conn->exec(sql::kUpsertResult, PgParams().text(json_text(to_value(cancelled_result(t, now)))),
-               deadline);
+    conn.exec(sql::kCancelWaiting, PgParams().text(id).time(now), deadline);
+    conn.exec(sql::kUpsertResult, PgParams().text(json_text(to_value(cancelled_result(t, now)))),
+              deadline);
     return CancelResult::cancelled;
   });
 }
@@ -207,10 +203,9 @@ std::optional<Timestamp> PostgresStorage::next_eta() {
 
 std::size_t PostgresStorage::purge_results(Timestamp older_than) {
   Deadline deadline = target_->deadline();
-  auto conn = writer_->use(deadline);
-  return in_transaction(*conn, deadline, [&] {
-    auto purged = conn->exec(sql::kPurgeResults, PgParams().time(older_than), deadline).affected();
-    conn->exec(sql::kPurgeTasks, PgParams().time(older_than), deadline);
+  return in_transaction(*writer_, deadline, false, [&](PgConnection& conn) {
+    auto purged = conn.exec(sql::kPurgeResults, PgParams().time(older_than), deadline).affected();
+    conn.exec(sql::kPurgeTasks, PgParams().time(older_than), deadline);
     return static_cast<std::size_t>(purged);
   });
 }
