@@ -94,7 +94,9 @@ Json run_latency(const BenchOptions& o, const ScratchDir& dir) {
   }
 
   Progress progress(o.progress);
-  if (o.backend != Backend::memory) r["fsync_ms"] = fsync_ms(dir.path());
+  if (o.backend != Backend::memory && o.backend != Backend::postgres) {
+    r["fsync_ms"] = fsync_ms(dir.path());
+  }
   OmniQ oq(open_store(s), s);
   auto delays = std::make_shared<Delays>();
   auto on_start = [delays](const TaskContext& ctx) {
