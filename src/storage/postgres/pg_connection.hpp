@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,7 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   // Runs one statement. Returns its rows (none for a command). Throws PgError.
+  // One with values is prepared on first use: later runs skip parse and plan.
   PgResult exec(const std::string& sql, const PgParams& params, Deadline deadline);
   PgResult exec(const std::string& sql, Deadline deadline);
   // Runs statements separated by semicolons, without parameters (schema
@@ -96,6 +98,7 @@ class PgConnection {
   const std::string& where() const { return where_; }
 
  private:
+  PgResult answer(int sent, std::string_view sql, Deadline deadline);  // after a PQsend* call
   void flush(Deadline deadline);
   PgResult collect(std::string_view sql, Deadline deadline);
   void wait(short events, Deadline deadline);
@@ -103,6 +106,7 @@ class PgConnection {
 
   pg_conn* conn_ = nullptr;
   std::string where_;
+  std::unordered_map<std::string, std::string> prepared_;  // statement -> its name here
 };
 
 }  // namespace omniq

@@ -50,6 +50,17 @@ std::string take_schema(const std::string& url, std::optional<std::string>& sche
   return url.substr(0, q) + (kept.empty() ? "" : "?" + kept);
 }
 
+// Whether transaction `xid` committed; nullopt when the server cannot tell.
+std::optional<bool> committed(PgSlot& slot, std::int64_t xid, Deadline deadline) {
+  try {
+    PgResult r =
+        slot.use(deadline, true)->exec("SELECT txid_status($1)", PgParams().integer(xid), deadline);
+    if (!r.is_null(0, 0) && r.text(0, 0) != "in progress") return r.text(0, 0) == "committed";
+  } catch (const PgError&) {
+  }
+  return std::nullopt;
+}
+
 // "host:port/dbname" from what libpq reads in conninfo (unset parts left out).
 std::string describe(const std::string& conninfo) {
   char* err = nullptr;
@@ -177,27 +188,12 @@ void PgSlot::reconnect(Deadline deadline) {
   }
 }
 
-namespace {
-
-// Whether transaction `xid` committed, asked on a new session; nullopt when
-// the server cannot tell (e.g. it still holds the old session, cut off).
-std::optional<bool> committed(PgSlot& slot, std::int64_t xid, Deadline deadline) {
-  try {
-    auto conn = slot.use(deadline, true);
-    PgResult r = conn->exec("SELECT txid_status($1)", PgParams().integer(xid), deadline);
-    if (!r.is_null(0, 0) && r.text(0, 0) != "in progress") return r.text(0, 0) == "committed";
-  } catch (const PgError&) {
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
                const std::function<void(PgConnection&)>& body) {
   for (int attempt = 1;; ++attempt) {
     std::optional<std::int64_t> xid;
-    bool committing = false, again = false, unreachable = false;
+    bool committing = false, again = false;
+    std::string unreachable;  // why, when the connection broke in time to try again
     std::exception_ptr failed;
     {
       auto conn = slot.use(deadline, true);  // its failure ends the call
@@ -213,19 +209,19 @@ void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
         rollback(*conn, deadline);
         failed = std::current_exception();
         again = e.transient() && attempt < 3;
-        unreachable = e.unreachable() && steady_clock::now() < deadline;
+        if (e.unreachable() && steady_clock::now() < deadline) unreachable = e.what();
       } catch (...) {
         rollback(*conn, deadline);
         throw;
       }
     }
-    if (unreachable) {
+    if (!unreachable.empty()) {
       std::optional<bool> done = !committing ? std::optional<bool>(false)
                                  : xid       ? committed(slot, *xid, deadline)
                                              : std::nullopt;
       if (done == true) return;
       again = done.has_value();
-      if (again) logger()->warn("PostgreSQL at {}: writing again on a new session", slot.where());
+      if (again) logger()->warn("{}; writing again on a new session", unreachable);
     }
     if (!again) std::rethrow_exception(failed);
   }

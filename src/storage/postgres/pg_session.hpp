@@ -44,10 +44,8 @@ struct PgTarget {
 // TimeZone UTC, DateStyle ISO, statement_timeout = the target's timeout,
 // synchronous_commit on for Durability::full and off otherwise, notices
 // below WARNING left unsent, and idle_in_transaction_session_timeout = the
-// target's timeout: a client cut off in the middle of a transaction (its
-// host or network gone) holds its row locks no longer than that, so the
-// tasks it held can be recovered once their leases expire. Throws PgError
-// when it cannot.
+// timeout too (a client cut off mid-transaction holds its row locks no
+// longer). Throws PgError when it cannot.
 std::unique_ptr<PgConnection> open_session(const PgTarget& target, Deadline deadline);
 
 // Rolls back the open transaction, if the connection still works; never throws.
@@ -75,17 +73,14 @@ class PgSlot {
 
   // Returns the connection once no other caller holds it, (re)connecting
   // when it is closed or broken; a reconnection waits out the pause after
-  // the last failed one. With `ride_out`, a server that went away less than
-  // the target's timeout ago (a restart) is waited for until the deadline;
-  // one away longer fails at once. Throws StorageError when the store is
-  // closed or the deadline would pass first, PgError (unreachable) when the
+  // the last failed one, and with `ride_out` a server gone for less than the
+  // timeout (a restart) until the deadline. Throws StorageError when the store
+  // is closed or the deadline would pass first, PgError (unreachable) when the
   // connection cannot be made.
   Use use(Deadline deadline, bool ride_out = false);
   // Waits for the caller holding the connection, if any, then closes it;
   // use() throws from then on.
   void close();
-  // "host:port/dbname", for messages.
-  const std::string& where() const { return target_.where; }
 
  private:
   void release();
@@ -108,15 +103,14 @@ class PgSlot {
 // doubling up to 2 s.
 std::chrono::milliseconds next_pause(std::chrono::milliseconds last);
 
-// Runs body(conn) between BEGIN and COMMIT on the slot's connection by the
-// deadline, riding out a restart of the server (PgSlot::use), and returns
-// what it returns; rolls back when anything throws. A transaction whose
-// connection breaks runs again on a new one (the server rolled it back),
-// unless the break came during COMMIT: then, with `with_xid`, the server
-// says whether it committed (if so, body's result is returned); without it
-// (it costs a transaction that writes nothing a commit record) or when the
-// server cannot tell, PgError is thrown. A serialization failure or a
-// deadlock runs it again too, up to three times. body must start afresh.
+// Runs body(conn) between BEGIN and COMMIT on the slot's connection, riding
+// out a server restart (PgSlot::use) until the deadline; rolls back when
+// anything throws. A transaction whose connection breaks runs again on a new
+// one, unless it broke during COMMIT: then, with `with_xid` (it costs a
+// transaction that writes nothing a commit record), the server says whether
+// it committed; without, or when it cannot tell, PgError is thrown. A
+// serialization failure or deadlock runs it again too (three tries). body
+// must start afresh; in_transaction returns what it returns.
 void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
                const std::function<void(PgConnection&)>& body);
 template <class F>

@@ -79,8 +79,7 @@ WriteResult PostgresStorage::write(const WriteBatch& batch) {
       throw ValidationError("a task with id " + t.id + " exists already");
   }
   if (batch.enqueue.empty() && batch.outcomes.empty() && batch.claims.empty()) return {};
-  // Enqueues and outcomes always write: their transaction's id comes free,
-  // and tells after a break during COMMIT whether they were stored.
+  // Enqueues and outcomes write anyway: their transaction's id costs nothing.
   bool with_xid = !batch.enqueue.empty() || !batch.outcomes.empty();
   Deadline deadline = target_->deadline();
   return in_transaction(*writer_, deadline, with_xid, [&](PgConnection& conn) {

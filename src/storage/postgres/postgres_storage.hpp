@@ -13,12 +13,8 @@
 // Every call ends within Options::timeout: a database that stops answering
 // makes it throw StorageError saying the database is unreachable, and a
 // later call connects again (pausing 100 ms, doubling to 2 s, between
-// failed attempts). A write rides out a restart of the server: when its
-// session ends under it, it is written again on a new one, waiting for the
-// server within its time limit if the server went away less than a timeout
-// ago (see run_write in pg_session.hpp); so a restart costs the workers a
-// pause, not their outcomes. A session cut off inside a transaction holds
-// its row locks at most a timeout (idle_in_transaction_session_timeout).
+// failed attempts). A write rides out a restart of the server (run_write in
+// pg_session.hpp): a restart costs the workers a pause, not their outcomes.
 //
 // Thread-safe: writes share one connection and reads another, each used by
 // one thread at a time.
