@@ -4,10 +4,12 @@
 // --baseline raw-sqlite (or raw-postgres), the hand-written loop runs in the
 // same process: its single inserts between chunks of omniq's single
 // enqueues, its batched inserts and drain after omniq's drain. On PostgreSQL
-// the report also holds the server's commit rate (commit_per_s), the bound
-// under single durable enqueues. With --workers N, N-1 more processes
-// (forked first, while this one has a single thread) drain the same store
-// beside this one, and the drain ends when the store holds every result.
+// the report also holds the server's commit rate, the bound under single
+// durable enqueues, taken first (commit_per_s) and again last
+// (commit_per_s_end: the disk's speed drifts). With --workers N, N-1 more
+// processes (forked first, while this one has a single thread) drain the
+// same store beside this one, and the drain ends when the store holds every
+// result.
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -175,6 +177,10 @@ Json run_throughput(const BenchOptions& o, const ScratchDir& dir) {
     b["single_insert_per_s"] = rounded(per_second(singles, raw_single_secs));
     r["baseline"] = b;
     add_baseline_ratios(r);
+  }
+  // The disk may have changed speed meanwhile: the rate again, at the end.
+  if (o.backend == Backend::postgres) {
+    r["commit_per_s_end"] = rounded(pg_commit_rate(o.db_url, kCommitProbe));
   }
   return r;
 }
