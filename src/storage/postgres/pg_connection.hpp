@@ -10,6 +10,7 @@
 // Not thread-safe: the owner serialises every use of a connection.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -53,6 +54,9 @@ class PgParams {
   PgParams& text(std::string_view v);
   PgParams& opt_text(const std::optional<std::string>& v) { return v ? text(*v) : null(); }
   PgParams& integer(std::int64_t v) { return text(std::to_string(v)); }
+  PgParams& count(std::size_t n) {  // a size, at most INT64_MAX
+    return integer(static_cast<std::int64_t>(std::min<std::size_t>(n, INT64_MAX)));
+  }
   PgParams& boolean(bool v) { return text(v ? "true" : "false"); }
   PgParams& time(Timestamp t) { return text(format_time(t)); }
   PgParams& null();

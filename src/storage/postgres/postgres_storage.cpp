@@ -20,11 +20,6 @@
 namespace omniq {
 namespace {
 
-std::int64_t clamp_count(std::size_t n) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(std::min(n, kMax));
-}
-
 // Runs one statement (its own transaction) on the slot's connection.
 PgResult run(PgSlot& slot, const PgTarget& target, const std::string& sql,
              const PgParams& params = {}) {
@@ -138,8 +133,7 @@ std::vector<Applied> PostgresStorage::renew_leases(std::span<const Claim> claims
 }
 
 std::vector<Task> PostgresStorage::expired(Timestamp now, std::size_t limit) {
-  PgResult r =
-      run(*reader_, *target_, sql::kExpired, PgParams().time(now).integer(clamp_count(limit)));
+  PgResult r = run(*reader_, *target_, sql::kExpired, PgParams().time(now).count(limit));
   return read_tasks(r, *target_);
 }
 
@@ -167,8 +161,8 @@ std::vector<Task> PostgresStorage::list_tasks(const TaskFilter& filter) {
   p.opt_text(filter.status ? std::optional<std::string>(to_string(*filter.status)) : std::nullopt)
       .opt_text(filter.func_path)
       .opt_text(filter.queue)
-      .integer(clamp_count(filter.limit))
-      .integer(clamp_count(filter.offset));
+      .count(filter.limit)
+      .count(filter.offset);
   PgResult r = run(*reader_, *target_,
                    filter.newest_first ? sql::kListNewestFirst : sql::kListOldestFirst, p);
   return read_tasks(r, *target_);
