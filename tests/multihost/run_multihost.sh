@@ -126,6 +126,6 @@ fi
 # In the background, so that a signal to this script runs its cleanup at once.
 OMNIQ_MULTIHOST_HOSTS=$spec OMNIQ_MULTIHOST_WHY=$why OMNIQ_MULTIHOST_RUN_DIR=$work/run \
   OMNIQ_MULTIHOST_PORT=$(cat "$work/pg/port") \
-  setsid "$pg_script" run "$work/pg" -- "$test_program" &
+  setsid "$pg_script" run "$work/pg" -- "$test_program" --gtest_output="xml:$work/run/test.xml" &
 test_pid=$!
 wait "$test_pid"
