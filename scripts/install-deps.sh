@@ -14,6 +14,9 @@ packages=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 )
+# The multi-host test (tests/multihost): network namespaces and veth pairs
+# (priority "important": not in a minimal Debian image).
+packages+=(iproute2)
 # omniq::web (dashboard, metrics) and its browser tests (tests/web).
 packages+=(chromium libhowardhinnant-date-dev librestinio-dev prometheus-cpp-dev nodejs)
 # NodeSource's nodejs ships npm itself (and conflicts with Debian's npm package).

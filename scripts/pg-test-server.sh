@@ -2,12 +2,17 @@
 # A throwaway PostgreSQL 15 server for omniq's tests. It never touches the
 # machine's own cluster or port 5432: everything lives under DIR.
 #
-#   pg-test-server.sh start DIR    initdb into DIR/data, start the server on a unix
+#   pg-test-server.sh start DIR [--listen ADDR/PREFIX[,ADDR/PREFIX...]]
+#                                  initdb into DIR/data, start the server on a unix
 #                                  socket in DIR and on 127.0.0.1 at a free port
-#                                  (fsync on), write its URL to DIR/url and print it
+#                                  (fsync on), write its URL to DIR/url and print it.
+#                                  --listen: also listen on each ADDR (an address
+#                                  this machine has, e.g. one end of a veth pair)
+#                                  and let clients from its network ADDR/PREFIX in
 #   pg-test-server.sh stop DIR     stop the server and remove DIR
 #   pg-test-server.sh pause DIR    stop the server (pg_ctl stop -m fast), keep DIR
 #   pg-test-server.sh resume DIR   start it again on the same port
+#   pg-test-server.sh restart DIR  pg_ctl restart -m fast (every session is cut)
 #   pg-test-server.sh run DIR -- COMMAND [ARGS...]
 #                                  run COMMAND with OMNIQ_TEST_PG_URL (from DIR/url),
 #                                  OMNIQ_TEST_PG_DIR and OMNIQ_TEST_PG_SCRIPT set
@@ -72,9 +77,22 @@ server_start() {
     -o "-p $port -k $home" start >/dev/null
 }
 
+# Checks --listen's ADDR/PREFIX list; prints the addresses, comma-separated.
+listen_addresses() {
+  local entry out=""
+  IFS=, read -ra entries <<<"$1"
+  for entry in "${entries[@]}"; do
+    [[ "$entry" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]] ||
+      die "--listen: \"$entry\" is not ADDR/PREFIX (e.g. 10.213.0.1/30)"
+    out+=",${entry%/*}"
+  done
+  echo "${out#,}"
+}
+
 start() {
-  local dir=$1 home port
+  local dir=$1 listen=${2:-} home port extra="" entry
   [ -x "$bin/initdb" ] || die "no PostgreSQL 15 binaries in $bin (apt-get install postgresql-15)"
+  if [ -n "$listen" ]; then extra=",$(listen_addresses "$listen")"; fi
   if [ -e "$dir" ]; then stop "$dir"; fi  # left over from a run that died
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
@@ -84,10 +102,16 @@ start() {
     >"$dir/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$dir/initdb.log")"
   if [ "$home" != "$dir" ]; then ln -s "$home/data" "$dir/data"; fi
   cat >>"$home/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
+listen_addresses = '127.0.0.1$extra'
 fsync = on
 max_connections = 200
 EOF
+  if [ -n "$listen" ]; then
+    IFS=, read -ra entries <<<"$listen"
+    for entry in "${entries[@]}"; do
+      echo "host all all $entry trust" >>"$home/data/pg_hba.conf"
+    done
+  fi
   for _ in 1 2 3 4 5; do
     port=$(free_port)
     echo "$port" >"$dir/port"
@@ -120,6 +144,14 @@ stop() {
   rm -rf "$dir"
 }
 
+restart() {
+  local dir=$1 home port
+  home=$(cat "$dir/home" 2>/dev/null) || die "no server in $dir"
+  port=$(cat "$dir/port")
+  as_server "$bin/pg_ctl" -D "$home/data" -l "$home/server.log" -m fast -w -t 60 \
+    -o "-p $port -k $home" restart >/dev/null
+}
+
 run() {
   local dir=$1
   shift
@@ -130,15 +162,25 @@ run() {
   OMNIQ_TEST_PG_URL=$(cat "$dir/url") OMNIQ_TEST_PG_DIR=$dir OMNIQ_TEST_PG_SCRIPT=$script exec "$@"
 }
 
-[ $# -ge 2 ] || die "usage: pg-test-server.sh start|stop|pause|resume DIR, or run DIR -- COMMAND..."
+[ $# -ge 2 ] || die "usage: pg-test-server.sh start|stop|pause|resume|restart DIR, or run DIR -- COMMAND..."
 command=$1
 dir=$2
 shift 2
 case "$command" in
-  start) start "$dir" ;;
+  start)
+    listen=""
+    if [ "${1:-}" = "--listen" ]; then
+      [ $# -ge 2 ] || die "--listen needs ADDR/PREFIX[,ADDR/PREFIX...]"
+      listen=$2
+      shift 2
+    fi
+    [ $# -eq 0 ] || die "start: unexpected argument '$1' (expected --listen ADDR/PREFIX,...)"
+    start "$dir" "$listen"
+    ;;
   stop) stop "$dir" ;;
   pause) pause "$dir" ;;
   resume) server_start "$(cd "$dir" && pwd)" ;;
+  restart) restart "$dir" ;;
   run) run "$dir" "$@" ;;
-  *) die "unknown command '$command': expected start, stop, pause, resume or run" ;;
+  *) die "unknown command '$command': expected start, stop, pause, resume, restart or run" ;;
 esac

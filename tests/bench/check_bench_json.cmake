@@ -4,9 +4,15 @@
 # what the report holds, never how fast anything was.
 #
 #   cmake -DCLI=path/to/omniq "-DARGS=--tasks 200" "-DFIELDS=drain_per_s ..." -P check_bench_json.cmake
+#
+# In ARGS, @pg_url@ stands for $OMNIQ_TEST_PG_URL (the PostgreSQL test server).
 cmake_minimum_required(VERSION 3.25)
 
 separate_arguments(args UNIX_COMMAND "${ARGS}")
+# @pg_url@: the PostgreSQL test server's URL (tests/postgres's fixture).
+if(DEFINED ENV{OMNIQ_TEST_PG_URL})
+  list(TRANSFORM args REPLACE "^@pg_url@$" "$ENV{OMNIQ_TEST_PG_URL}")
+endif()
 separate_arguments(fields UNIX_COMMAND "${FIELDS}")
 execute_process(COMMAND ${CLI} bench ${args} --json --no-progress
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)

@@ -95,23 +95,34 @@ PgConnection::~PgConnection() {
 
 PgResult PgConnection::exec(const std::string& sql, const PgParams& params, Deadline deadline) {
   if (conn_ == nullptr) broken("the connection is closed");
-  if (PQsendQueryParams(conn_, sql.c_str(), params.size(), nullptr, params.pointers(), nullptr,
-                        nullptr, 0) == 0) {
-    broken("cannot send a statement");
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end() && params.size() > 0) {
+    std::string name = "omniq_" + std::to_string(prepared_.size() + 1);
+    answer(PQsendPrepare(conn_, name.c_str(), sql.c_str(), params.size(), nullptr), sql, deadline);
+    it = prepared_.emplace(sql, std::move(name)).first;
   }
-  flush(deadline);
-  return collect(sql, deadline);
+  if (it == prepared_.end()) {
+    return answer(PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0),
+                  sql, deadline);
+  }
+  return answer(PQsendQueryPrepared(conn_, it->second.c_str(), params.size(), params.pointers(),
+                                    nullptr, nullptr, 0),
+                sql, deadline);
 }
 
 PgResult PgConnection::exec(const std::string& sql, Deadline deadline) {
   return exec(sql, PgParams{}, deadline);
 }
 
-void PgConnection::exec_script(const std::string& sql, Deadline deadline) {
+PgResult PgConnection::exec_script(const std::string& sql, Deadline deadline) {
   if (conn_ == nullptr) broken("the connection is closed");
-  if (PQsendQuery(conn_, sql.c_str()) == 0) broken("cannot send a statement");
+  return answer(PQsendQuery(conn_, sql.c_str()), sql, deadline);
+}
+
+PgResult PgConnection::answer(int sent, std::string_view sql, Deadline deadline) {
+  if (sent == 0) broken("cannot send a statement");
   flush(deadline);
-  collect(sql, deadline);
+  return collect(sql, deadline);
 }
 
 bool PgConnection::alive() {

@@ -10,11 +10,13 @@
 // Not thread-safe: the owner serialises every use of a connection.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -52,6 +54,9 @@ class PgParams {
   PgParams& text(std::string_view v);
   PgParams& opt_text(const std::optional<std::string>& v) { return v ? text(*v) : null(); }
   PgParams& integer(std::int64_t v) { return text(std::to_string(v)); }
+  PgParams& count(std::size_t n) {  // a size, at most INT64_MAX
+    return integer(static_cast<std::int64_t>(std::min<std::size_t>(n, INT64_MAX)));
+  }
   PgParams& boolean(bool v) { return text(v ? "true" : "false"); }
   PgParams& time(Timestamp t) { return text(format_time(t)); }
   PgParams& null();
@@ -78,11 +83,13 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   // Runs one statement. Returns its rows (none for a command). Throws PgError.
+  // One with values is prepared on first use: later runs skip parse and plan.
   PgResult exec(const std::string& sql, const PgParams& params, Deadline deadline);
   PgResult exec(const std::string& sql, Deadline deadline);
   // Runs statements separated by semicolons, without parameters (schema
-  // scripts). Throws PgError.
-  void exec_script(const std::string& sql, Deadline deadline);
+  // scripts, "BEGIN; SELECT ..."), in one round trip. Returns the last one's
+  // rows. Throws PgError.
+  PgResult exec_script(const std::string& sql, Deadline deadline);
 
   // False once the connection is known to be broken; reads what the server
   // sent meanwhile (e.g. a shutdown notice) without blocking.
@@ -95,6 +102,7 @@ class PgConnection {
   const std::string& where() const { return where_; }
 
  private:
+  PgResult answer(int sent, std::string_view sql, Deadline deadline);  // after a PQsend* call
   void flush(Deadline deadline);
   PgResult collect(std::string_view sql, Deadline deadline);
   void wait(short events, Deadline deadline);
@@ -102,6 +110,7 @@ class PgConnection {
 
   pg_conn* conn_ = nullptr;
   std::string where_;
+  std::unordered_map<std::string, std::string> prepared_;  // statement -> its name here
 };
 
 }  // namespace omniq

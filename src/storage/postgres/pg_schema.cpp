@@ -98,8 +98,8 @@ int schema_version(PgConnection& conn, Deadline deadline) {
   return static_cast<int>(r.integer(0, 0));
 }
 
-void migrate(PgConnection& conn, const PgTarget& target, Deadline deadline) {
-  in_transaction(conn, deadline, [&] {
+void migrate(PgSlot& slot, const PgTarget& target, Deadline deadline) {
+  in_transaction(slot, deadline, false, [&](PgConnection& conn) {
     conn.exec("SELECT pg_advisory_xact_lock($1::int, hashtext($2))",
               PgParams().integer(kLockSpace).text(target.schema), deadline);
     conn.exec_script("CREATE SCHEMA IF NOT EXISTS " + target.quoted_schema() +

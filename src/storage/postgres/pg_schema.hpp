@@ -16,12 +16,11 @@ namespace omniq {
 inline constexpr int kSchemaVersion = 1;
 
 // Creates the target's schema and its tables, or upgrades them, to
-// kSchemaVersion; each applied version is recorded once in schema_version.
-// REQUIRES: `conn` is a session of `target` (open_session) outside a
-// transaction. Throws StorageError for a schema newer than this omniq knows,
-// for tables in the schema that omniq did not create, and when the database
-// fails.
-void migrate(PgConnection& conn, const PgTarget& target, Deadline deadline);
+// kSchemaVersion, in one transaction on the slot's session of `target`;
+// each applied version is recorded once in schema_version. Throws
+// StorageError for a schema newer than this omniq knows, for tables in the
+// schema that omniq did not create, and when the database fails.
+void migrate(PgSlot& slot, const PgTarget& target, Deadline deadline);
 
 // The schema version recorded in the target's schema, or 0 when there is none.
 int schema_version(PgConnection& conn, Deadline deadline);

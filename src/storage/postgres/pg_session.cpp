@@ -2,10 +2,14 @@
 
 #include <libpq-fe.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <exception>
 #include <optional>
 #include <thread>
 
+#include "omniq/logging.hpp"
 #include "pg_result.hpp"
 
 namespace omniq {
@@ -44,6 +48,17 @@ std::string take_schema(const std::string& url, std::optional<std::string>& sche
     pos = end + 1;
   }
   return url.substr(0, q) + (kept.empty() ? "" : "?" + kept);
+}
+
+// Whether transaction `xid` committed; nullopt when the server cannot tell.
+std::optional<bool> committed(PgSlot& slot, std::int64_t xid, Deadline deadline) {
+  try {
+    PgResult r =
+        slot.use(deadline, true)->exec("SELECT txid_status($1)", PgParams().integer(xid), deadline);
+    if (!r.is_null(0, 0) && r.text(0, 0) != "in progress") return r.text(0, 0) == "committed";
+  } catch (const PgError&) {
+  }
+  return std::nullopt;
 }
 
 // "host:port/dbname" from what libpq reads in conninfo (unset parts left out).
@@ -98,7 +113,7 @@ std::unique_ptr<PgConnection> open_session(const PgTarget& target, Deadline dead
       "SELECT set_config('search_path', $1, false), set_config('synchronous_commit', $2, false), "
       "set_config('statement_timeout', $3, false), set_config('TimeZone', 'UTC', false), "
       "set_config('DateStyle', 'ISO, YMD', false), set_config('client_min_messages', 'warning', "
-      "false)",
+      "false), set_config('idle_in_transaction_session_timeout', $3, false)",
       p, deadline);
   return conn;
 }
@@ -114,7 +129,7 @@ milliseconds next_pause(milliseconds last) {
   return std::clamp(last * 2, milliseconds{100}, milliseconds{2000});
 }
 
-PgSlot::Use PgSlot::use(Deadline deadline) {
+PgSlot::Use PgSlot::use(Deadline deadline, bool ride_out) {
   {
     std::unique_lock lock(mu_);
     if (!free_.wait_until(lock, deadline, [&] { return !busy_; })) {
@@ -125,8 +140,16 @@ PgSlot::Use PgSlot::use(Deadline deadline) {
     busy_ = true;
   }
   Use use(*this);  // gives the slot back if connecting throws
-  if (!conn_ || !conn_->alive()) reconnect(deadline);
-  return use;
+  if (conn_ && conn_->alive()) return use;
+  for (;;) {
+    try {
+      reconnect(deadline);
+      return use;
+    } catch (const PgError&) {
+      bool recent = down_since_ && steady_clock::now() - *down_since_ < target_.timeout;
+      if (!ride_out || !recent || next_attempt_ > deadline) throw;
+    }
+  }
 }
 
 void PgSlot::close() {
@@ -155,11 +178,52 @@ void PgSlot::reconnect(Deadline deadline) {
   try {
     conn_ = open_session(target_, deadline);
     pause_ = milliseconds{0};
+    down_since_.reset();
   } catch (const PgError& e) {
+    if (!down_since_) down_since_ = steady_clock::now();
     pause_ = next_pause(pause_);
     next_attempt_ = steady_clock::now() + pause_;
     last_error_ = e.what();
     throw;
+  }
+}
+
+void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
+               const std::function<void(PgConnection&)>& body) {
+  for (int attempt = 1;; ++attempt) {
+    std::optional<std::int64_t> xid;
+    bool committing = false, again = false;
+    std::string unreachable;  // why, when the connection broke in time to try again
+    std::exception_ptr failed;
+    {
+      auto conn = slot.use(deadline, true);  // its failure ends the call
+      try {
+        PgResult begun =
+            conn->exec_script(with_xid ? "BEGIN; SELECT txid_current()" : "BEGIN", deadline);
+        if (with_xid) xid = begun.integer(0, 0);
+        body(*conn);
+        committing = true;
+        conn->exec_script("COMMIT", deadline);
+        return;
+      } catch (const PgError& e) {
+        rollback(*conn, deadline);
+        failed = std::current_exception();
+        again = e.transient() && attempt < 3;
+        if (e.unreachable() && steady_clock::now() < deadline) unreachable = e.what();
+      } catch (...) {
+        rollback(*conn, deadline);
+        throw;
+      }
+    }
+    if (!unreachable.empty()) {
+      std::optional<bool> done = !committing ? std::optional<bool>(false)
+                                 : xid       ? committed(slot, *xid, deadline)
+                                             : std::nullopt;
+      if (done == true) return;
+      again = done.has_value();
+      if (again) logger()->warn("{}; writing again on a new session", unreachable);
+    }
+    if (!again) std::rethrow_exception(failed);
   }
 }
 

@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -41,7 +43,9 @@ struct PgTarget {
 // Connects and sets the session up for omniq: search_path = the schema,
 // TimeZone UTC, DateStyle ISO, statement_timeout = the target's timeout,
 // synchronous_commit on for Durability::full and off otherwise, notices
-// below WARNING left unsent. Throws PgError when it cannot.
+// below WARNING left unsent, and idle_in_transaction_session_timeout = the
+// timeout too (a client cut off mid-transaction holds its row locks no
+// longer). Throws PgError when it cannot.
 std::unique_ptr<PgConnection> open_session(const PgTarget& target, Deadline deadline);
 
 // Rolls back the open transaction, if the connection still works; never throws.
@@ -69,10 +73,11 @@ class PgSlot {
 
   // Returns the connection once no other caller holds it, (re)connecting
   // when it is closed or broken; a reconnection waits out the pause after
-  // the last failed one. Throws StorageError when the store is closed or
-  // the deadline would pass first, PgError (unreachable) when the
+  // the last failed one, and with `ride_out` a server gone for less than the
+  // timeout (a restart) until the deadline. Throws StorageError when the store
+  // is closed or the deadline would pass first, PgError (unreachable) when the
   // connection cannot be made.
-  Use use(Deadline deadline);
+  Use use(Deadline deadline, bool ride_out = false);
   // Waits for the caller holding the connection, if any, then closes it;
   // use() throws from then on.
   void close();
@@ -91,32 +96,28 @@ class PgSlot {
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds pause_{0};
   std::string last_error_;
+  std::optional<std::chrono::steady_clock::time_point> down_since_;  // failing to connect since
 };
 
 // The pause before the next attempt to connect after a failed one: 100 ms,
 // doubling up to 2 s.
 std::chrono::milliseconds next_pause(std::chrono::milliseconds last);
 
-// Runs body() between BEGIN and COMMIT and returns what it returns; rolls
-// back when anything throws. A transient failure (serialization failure,
-// deadlock) runs the whole transaction again, up to three times.
+// Runs body(conn) between BEGIN and COMMIT on the slot's connection, riding
+// out a server restart (PgSlot::use) until the deadline; rolls back when
+// anything throws. A transaction whose connection breaks runs again on a new
+// one, unless it broke during COMMIT: then, with `with_xid` (it costs a
+// transaction that writes nothing a commit record), the server says whether
+// it committed; without, or when it cannot tell, PgError is thrown. A
+// serialization failure or deadlock runs it again too (three tries). body
+// must start afresh; in_transaction returns what it returns.
+void run_write(PgSlot& slot, Deadline deadline, bool with_xid,
+               const std::function<void(PgConnection&)>& body);
 template <class F>
-auto in_transaction(PgConnection& conn, Deadline deadline, F&& body) -> decltype(body()) {
-  constexpr int kAttempts = 3;
-  for (int attempt = 1;; ++attempt) {
-    conn.exec_script("BEGIN", deadline);
-    try {
-      auto result = body();
-      conn.exec_script("COMMIT", deadline);
-      return result;
-    } catch (const PgError& e) {
-      rollback(conn, deadline);
-      if (!e.transient() || attempt == kAttempts) throw;
-    } catch (...) {
-      rollback(conn, deadline);
-      throw;
-    }
-  }
+auto in_transaction(PgSlot& slot, Deadline deadline, bool with_xid, F&& body) {
+  std::optional<decltype(body(std::declval<PgConnection&>()))> out;
+  run_write(slot, deadline, with_xid, [&](PgConnection& conn) { out = body(conn); });
+  return std::move(*out);
 }
 
 }  // namespace omniq

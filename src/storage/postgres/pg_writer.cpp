@@ -30,11 +30,6 @@ std::string duplicate_id(const std::string& message) {
   return message.substr(from + 10, to - from - 10);
 }
 
-std::int64_t clamp_count(std::size_t n) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(std::min(n, kMax));
-}
-
 }  // namespace
 
 std::vector<Enqueued> PgWriter::insert(std::span<const Task> tasks) {
@@ -116,7 +111,7 @@ std::vector<Applied> PgWriter::apply(std::span<const Outcome> outcomes) {
 std::vector<Task> PgWriter::claim(const QueueClaim& c, Timestamp now, Duration lease) {
   if (c.n == 0) return {};
   PgParams p;
-  p.text(c.queue).time(now).integer(clamp_count(c.n)).time(now + lease);
+  p.text(c.queue).time(now).count(c.n).time(now + lease);
   PgResult r = conn_.exec(sql::kClaim, p, deadline_);
   std::vector<std::tuple<int, Timestamp, std::int64_t, Task>> claimed;
   for (int row = 0; row < r.rows(); ++row) {

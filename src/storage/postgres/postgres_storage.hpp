@@ -13,7 +13,8 @@
 // Every call ends within Options::timeout: a database that stops answering
 // makes it throw StorageError saying the database is unreachable, and a
 // later call connects again (pausing 100 ms, doubling to 2 s, between
-// failed attempts).
+// failed attempts). A write rides out a restart of the server (run_write in
+// pg_session.hpp): a restart costs the workers a pause, not their outcomes.
 //
 // Thread-safe: writes share one connection and reads another, each used by
 // one thread at a time.

@@ -32,10 +32,13 @@ struct BenchOptions {
   std::size_t prefetch = WorkerOptions{}.prefetch;  // worker pool prefetch
   std::size_t payload = 100;                        // bytes of argument per task
   std::size_t producers = 1;                        // threads doing single enqueues
+  std::size_t workers = 1;                          // throughput: processes draining
   std::size_t batch = 100;                          // tasks per enqueue_many call
   bool raw_sqlite_baseline = false;                 // --baseline raw-sqlite
-  std::string dir;                                  // where stores go; empty = a fresh temp dir
-  bool keep = false;                                // keep the stores afterwards
+  bool raw_postgres_baseline = false;               // --baseline raw-postgres
+  std::string db_url;  // postgres: the server (--db, OMNIQ_DB_URL); stores in scratch schemas
+  std::string dir;     // where stores go; empty = a fresh temp dir
+  bool keep = false;   // keep the stores afterwards
   bool json = false;
   bool progress = false;  // a progress display on stderr (a terminal)
   // latency

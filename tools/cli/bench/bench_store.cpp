@@ -11,11 +11,13 @@
 #include "measure.hpp"
 #include "omniq/sync_omniq.hpp"
 #include "omniq/version.hpp"
+#include "pg_scratch.hpp"
 #include "progress.hpp"
 
 namespace omniq::cli::bench {
 
-ScratchDir::ScratchDir(const std::string& parent, bool keep) : keep_(keep) {
+ScratchDir::ScratchDir(const std::string& parent, bool keep, std::string pg_url)
+    : keep_(keep), pg_url_(std::move(pg_url)) {
   std::string base = parent;
   if (base.empty()) {
     const char* tmp = std::getenv("TMPDIR");
@@ -35,10 +37,12 @@ ScratchDir::~ScratchDir() {
   if (keep_) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+  if (!pg_url_.empty()) drop_pg_scratch(pg_url_, "");
 }
 
 void ScratchDir::remove(const std::string& name) const {
   if (keep_) return;
+  if (!pg_url_.empty()) return drop_pg_scratch(pg_url_, name);
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     std::filesystem::remove_all(*this / (name + suffix), ec);
@@ -88,6 +92,7 @@ Settings store_settings(const BenchOptions& o, const std::string& dir, const std
   s.durability = durability;
   s.database_url = dir + "/" + store_file_name(Backend::sqlite, name);
   s.base_dir = dir + "/" + store_file_name(Backend::file, name);
+  if (o.backend == Backend::postgres) s.database_url = pg_scratch_url(o.db_url, name);
   s.log_level = LogLevel::warning;
   s.validate();
   return s;

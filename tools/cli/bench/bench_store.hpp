@@ -1,7 +1,9 @@
 // The stores, tasks and handlers `omniq bench` works with, and ScratchDir:
 // a fresh directory for one run, created under --dir (default $TMPDIR or
 // /tmp) as omniq-bench-XXXXXX and removed with the object unless it is kept.
-// Every store of the run lives inside it. Internal to the bench command.
+// Every store of the run lives inside it, or, on PostgreSQL, in a scratch
+// schema of its own (pg_scratch.hpp), dropped with the object likewise.
+// Internal to the bench command.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +28,8 @@ class Progress;
 class ScratchDir {
  public:
   // Throws std::runtime_error when the directory cannot be created.
-  ScratchDir(const std::string& parent, bool keep);
+  // `pg_url`: the PostgreSQL server of a postgres run, else empty.
+  ScratchDir(const std::string& parent, bool keep, std::string pg_url = "");
   ~ScratchDir();
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
@@ -35,12 +38,14 @@ class ScratchDir {
   // path()/name.
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
   // Removes path()/name (a file and its SQLite -wal/-shm companions, or a
-  // directory tree) so a later phase starts with the disk space back.
+  // directory tree), or drops store name's schema, so a later phase starts
+  // with the disk space back.
   void remove(const std::string& name) const;
 
  private:
   std::string path_;
   bool keep_;
+  std::string pg_url_;
 };
 
 // The handler every bench task names: it does nothing (or, for latency, calls
@@ -48,8 +53,9 @@ class ScratchDir {
 inline constexpr const char* kNoopTask = "bench.noop";
 
 // Settings for the store `name` inside `dir` (an SQLite file dir/name.db, or
-// the file store's directory dir/name) with the given durability; log level
-// warning so that lifecycle lines do not mix with the figures.
+// the file store's directory dir/name), or on PostgreSQL in schema
+// pg_scratch_schema(name), with the given durability; log level warning so
+// that lifecycle lines do not mix with the figures.
 Settings store_settings(const BenchOptions& o, const std::string& dir, const std::string& name,
                         Durability durability);
 

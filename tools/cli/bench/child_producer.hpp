@@ -1,4 +1,5 @@
-// ChildProducer: a producer in a second process, for cross-process latency.
+// ChildProducer: a producer in a second process, for cross-process latency
+// (or another drain worker, for the throughput mode's --workers).
 // The child is forked at construction (call it while this process still has
 // a single thread: a fork copies only the calling thread), then waits for
 // go() before it runs its body, so the parent can set up the store and an

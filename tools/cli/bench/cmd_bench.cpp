@@ -1,15 +1,18 @@
 // `omniq bench`: throughput, latency and backlog figures for a backend, with
-// the hand-written SQLite loop as a baseline in the same run.
+// a hand-written loop (SQLite or libpq) as a baseline in the same run.
 //
 //   omniq bench --backend sqlite --durability full --tasks 10000 --baseline raw-sqlite --json
+//   omniq bench --backend postgres --db postgresql://u@host/db --baseline raw-postgres
 //   omniq bench --mode latency --samples 1000
 //   omniq bench --mode backlog --backlog-sizes 10000,1000000
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <memory>
 
 #include "bench/bench_options.hpp"
 #include "bench/bench_store.hpp"
+#include "bench/pg_scratch.hpp"
 #include "bench/progress.hpp"
 #include "commands.hpp"
 
@@ -77,8 +80,22 @@ BenchOptions checked(const BenchArgs& a, const GlobalOptions& global) {
   BenchOptions o = a.o;
   std::string backend = a.backend.value_or(global.backend.value_or("sqlite"));
   auto b = parse_backend(backend);
-  if (!b) throw UsageError("--backend \"" + backend + "\": expected memory, file or sqlite");
+  if (!b) {
+    throw UsageError("--backend \"" + backend + "\": expected memory, file, sqlite or postgres");
+  }
   o.backend = *b;
+  if (o.backend == Backend::postgres) {
+    const char* env = std::getenv("OMNIQ_DB_URL");
+    Settings s;
+    s.database_url = global.db.value_or(env ? env : "");
+    if (!s.is_postgres_url()) {
+      throw UsageError(
+          "--backend postgres needs a server: --db postgresql://user@host:port/db "
+          "(or OMNIQ_DB_URL); the bench works in scratch schemas bench_<pid>_* "
+          "that it drops at the end");
+    }
+    o.db_url = s.database_url;
+  }
   auto d = parse_durability(a.durability);
   if (!d) throw UsageError("--durability \"" + a.durability + "\": expected full, normal or off");
   o.durability = *d;
@@ -87,16 +104,24 @@ BenchOptions checked(const BenchArgs& a, const GlobalOptions& global) {
                                  : bench::Mode::throughput;
   o.handler = a.handler == "async" ? bench::HandlerKind::async : bench::HandlerKind::sync;
   o.raw_sqlite_baseline = a.baseline == "raw-sqlite";
-  if (o.raw_sqlite_baseline && o.mode != bench::Mode::throughput) {
-    throw UsageError(
-        "--baseline raw-sqlite goes with --mode throughput (the loop it measures "
-        "is the throughput loop)");
+  o.raw_postgres_baseline = a.baseline == "raw-postgres";
+  if (!a.baseline.empty() && o.mode != bench::Mode::throughput) {
+    throw UsageError("--baseline " + a.baseline +
+                     " goes with --mode throughput (the loop it measures is the throughput loop)");
+  }
+  if (o.raw_postgres_baseline && o.backend != Backend::postgres) {
+    throw UsageError("--baseline raw-postgres goes with --backend postgres (the same server)");
   }
   o.json = a.json || global.json;
   o.progress = !a.no_progress && bench::Progress::stderr_is_terminal();
   check_positive(o.tasks, "--tasks");
   check_positive(o.concurrency, "--concurrency");
   check_positive(o.producers, "--producers");
+  check_positive(o.workers, "--workers");
+  if (o.workers > 1 && (o.mode != bench::Mode::throughput || o.backend == Backend::memory)) {
+    throw UsageError(
+        "--workers goes with --mode throughput on a store processes share (not memory)");
+  }
   check_positive(o.batch, "--batch");
   check_positive(o.samples, "--samples");
   check_positive(o.backlog_measure, "--backlog-measure");
@@ -108,8 +133,13 @@ BenchOptions checked(const BenchArgs& a, const GlobalOptions& global) {
 
 void run(const BenchArgs& args, const GlobalOptions& global) {
   BenchOptions o = checked(args, global);
-  bench::ScratchDir dir(o.dir, o.keep);
-  if (o.keep) std::cerr << "omniq bench: stores kept in " << dir.path() << "\n";
+  bench::ScratchDir dir(o.dir, o.keep, o.db_url);
+  if (o.keep) {
+    std::cerr << "omniq bench: stores kept in "
+              << (o.db_url.empty() ? dir.path()
+                                   : "the schemas " + bench::pg_scratch_schema("") + "*")
+              << "\n";
+  }
   bench::Json report;
   switch (o.mode) {
     case bench::Mode::throughput:
@@ -132,8 +162,10 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
   BenchOptions& o = args->o;
   CLI::App* cmd = app.add_subcommand(
       "bench", "measure enqueue and drain throughput, latency, and drain under a backlog");
-  cmd->add_option("--backend", args->backend, "memory, file or sqlite (default sqlite)")
-      ->check(CLI::IsMember({"memory", "file", "sqlite"}));
+  cmd->add_option("--backend", args->backend,
+                  "memory, file, sqlite or postgres (default sqlite; postgres: the server of "
+                  "--db or OMNIQ_DB_URL)")
+      ->check(CLI::IsMember({"memory", "file", "sqlite", "postgres"}));
   cmd->add_option("--mode", args->mode, "throughput, latency or backlog")
       ->check(CLI::IsMember({"throughput", "latency", "backlog"}))
       ->capture_default_str();
@@ -148,14 +180,18 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--payload", o.payload, "argument bytes per task")->capture_default_str();
   cmd->add_option("--producers", o.producers, "threads doing single enqueues")
       ->capture_default_str();
+  cmd->add_option("--workers", o.workers,
+                  "processes draining the store at once, each with --concurrency slots")
+      ->capture_default_str();
   cmd->add_option("--batch", o.batch, "tasks per enqueue_many call (and per baseline transaction)")
       ->capture_default_str();
   cmd->add_option("--handler", args->handler, "no-op handler kind: sync (worker thread) or async")
       ->check(CLI::IsMember({"sync", "async"}))
       ->capture_default_str();
   cmd->add_option("--baseline", args->baseline,
-                  "raw-sqlite: also run the hand-written SQLite loop and report ratios")
-      ->check(CLI::IsMember({"raw-sqlite"}));
+                  "raw-sqlite or raw-postgres: also run the hand-written SQLite or libpq loop and "
+                  "report ratios")
+      ->check(CLI::IsMember({"raw-sqlite", "raw-postgres"}));
   cmd->add_option("--dir", o.dir,
                   "where the stores go (a fresh directory inside; default $TMPDIR)");
   cmd->add_flag("--keep", o.keep, "keep the stores afterwards");

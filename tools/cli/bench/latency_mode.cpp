@@ -17,6 +17,7 @@
 #include "child_producer.hpp"
 #include "drain_run.hpp"
 #include "measure.hpp"
+#include "pg_scratch.hpp"
 #include "progress.hpp"
 
 namespace omniq::cli::bench {
@@ -94,7 +95,11 @@ Json run_latency(const BenchOptions& o, const ScratchDir& dir) {
   }
 
   Progress progress(o.progress);
-  if (o.backend != Backend::memory) r["fsync_ms"] = fsync_ms(dir.path());
+  if (o.backend == Backend::postgres) {  // the floor under a durable enqueue, and a claim
+    r["commit_per_s"] = rounded(pg_commit_rate(o.db_url, 300));
+  } else if (o.backend != Backend::memory) {
+    r["fsync_ms"] = fsync_ms(dir.path());
+  }
   OmniQ oq(open_store(s), s);
   auto delays = std::make_shared<Delays>();
   auto on_start = [delays](const TaskContext& ctx) {
