@@ -8,7 +8,7 @@
 
 #include "omniq/error.hpp"
 #include "omniq/task.hpp"
-#include "storage/file_record.hpp"
+#include "storage/file/file_record.hpp"
 
 namespace {
 
@@ -36,11 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (static_cast<unsigned char>(c) < 0x20) std::abort();
     }
   }
-  if (auto n = omniq::parse_record_name(id)) {
-    if (!omniq::is_valid_id(n->id) || omniq::record_name(n->id, n->kind) != id) std::abort();
-  }
-  if (auto r = omniq::parse_result_name(id)) {
-    if (!omniq::is_valid_id(*r) || omniq::result_name(*r) != id) std::abort();
+  if (auto n = omniq::parse_file_name(id)) {
+    if (!omniq::is_valid_id(n->id) || omniq::file_name(n->id, n->slot) != id) std::abort();
   }
   return 0;
 }
