@@ -118,3 +118,10 @@ for i, s in enumerate([ID, "a", "A_b-9", "x" * 64, "x" * 65, "../x", "a/b", "", 
                        "\xd1\x82\xd0\xb5", ID + ".task", ID + ".running", ID + ".done",
                        ID + ".result", "../x.task", ".task", ID + ".tmp"]):
     write("fuzz_id", "id-%02d" % i, s.encode("utf-8", "surrogateescape"))
+
+# fuzz_cron: expressions that fire, ones that never do, and broken ones.
+for i, s in enumerate(["* * * * *", "*/15 * * * *", "0 9 * * 1-5", "30 2 * * *", "0 0 1 * *",
+                       "0 0 29 2 *", "0 0 31 4 *", "0 0 30 2 *", "59 23 31 12 *", "0 2-3 * * 0",
+                       "0,30 1,2 * 3,10 *", "5-55/10 * * * *", "@daily", "@hourly", "60 * * * *",
+                       "* * * *", "a b c d e", "*/0 * * * *", "1-0 * * * *", "0 0 1 1 7"]):
+    write("fuzz_cron", "cron-%02d" % i, s)
