@@ -45,8 +45,10 @@ Enqueued OmniQ::submit(std::string func_path, Value args, TaskOptions options) {
 }
 
 std::vector<std::string> OmniQ::enqueue_many(std::vector<Task> tasks) {
+  std::vector<Enqueued> done = queue_->enqueue(std::move(tasks));
   std::vector<std::string> ids;
-  for (Enqueued& e : queue_->enqueue(std::move(tasks))) ids.push_back(std::move(e.id));
+  ids.reserve(done.size());
+  for (Enqueued& e : done) ids.push_back(std::move(e.id));
   return ids;
 }
 

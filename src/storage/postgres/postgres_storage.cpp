@@ -55,7 +55,7 @@ Task read_named(const PgResult& r, std::string_view id, const PgTarget& target) 
 
 }  // namespace
 
-PostgresStorage::PostgresStorage(Options options)
+PostgresStorage::PostgresStorage(const Options& options)
     : target_(std::make_unique<PgTarget>(
           PgTarget::parse(options.url, options.durability, options.timeout))),
       writer_(std::make_unique<PgSlot>(*target_)),

@@ -47,7 +47,7 @@ class PostgresStorage final : public Storage {
   // Connects, then creates or migrates the schema. Throws ConfigError for a
   // URL or schema name it cannot use, StorageError when the database cannot
   // be reached or holds a schema this omniq cannot use.
-  explicit PostgresStorage(Options options);
+  explicit PostgresStorage(const Options& options);
   ~PostgresStorage() override;
   PostgresStorage(const PostgresStorage&) = delete;
   PostgresStorage& operator=(const PostgresStorage&) = delete;
