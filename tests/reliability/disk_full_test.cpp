@@ -125,8 +125,7 @@ TEST_P(DiskFull, EnqueueFailsWorkerBacksOffNothingIsDamagedAndItRecovers) {
   for (int i = 0; i < 10; ++i) done.push_back(oq.enqueue("job", Value::array({i})));
   TaskOptions later;
   later.eta = clock->now() + hours(1);
-  for (int i = 0; i < 10; ++i)
-    waiting.push_back(oq.enqueue("job", Value::array({i}), later));
+  for (int i = 0; i < 10; ++i) waiting.push_back(oq.enqueue("job", Value::array({i}), later));
   for (int i = 0; i < 10; ++i) {
     auto r = oq.get_result(done[i], {.wait = true, .timeout = seconds(30)});
     ASSERT_TRUE(r.has_value());

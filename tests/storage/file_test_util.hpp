@@ -18,8 +18,8 @@
 
 #include "omniq/logging.hpp"
 #include "omniq/settings.hpp"
-#include "storage/file/file_storage.hpp"
 #include "storage/file/file_dir.hpp"
+#include "storage/file/file_storage.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {

@@ -152,8 +152,8 @@ struct CustomFailure : std::runtime_error {
 };
 
 TEST(TaskError, FromExceptionRecordsDemangledTypeAndMessage) {
-  TaskError e =
-      TaskError::from_exception(std::make_exception_ptr(CustomFailure("disk on fire")), kNow, false);
+  TaskError e = TaskError::from_exception(std::make_exception_ptr(CustomFailure("disk on fire")),
+                                          kNow, false);
   EXPECT_EQ(e.error_type, "omniq::(anonymous namespace)::CustomFailure");
   EXPECT_EQ(e.message, "disk on fire");
   EXPECT_EQ(e.timestamp, kNow);
