@@ -4,10 +4,7 @@
 // handlers write (see multihost_worker_main.cpp).
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -19,7 +16,7 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "support/processes.hpp"
 
 namespace omniq::multihost {
 
@@ -64,26 +61,12 @@ inline std::vector<Host> hosts_from_env(std::size_t count) {
 
 // Starts argv (looked up in PATH) with stdout and stderr appended to `log`.
 inline pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + args.front());
-  return pid;
+  return testing::spawn_logged(args, log, /*search_path=*/true);
 }
 
 // Reaps a child: its exit code, or minus the signal that ended it.
 inline int reap(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1000;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return WIFSIGNALED(status) ? -WTERMSIG(status) : -1000;
+  return testing::wait_for(pid);
 }
 
 // Runs a command to its end; throws with its output when it fails.

@@ -9,13 +9,14 @@ find_package(PostgreSQL REQUIRED)
 
 add_executable(omniq_multihost_worker ${CMAKE_CURRENT_LIST_DIR}/multihost_worker_main.cpp)
 target_link_libraries(omniq_multihost_worker PRIVATE omniq spdlog::spdlog)
+target_include_directories(omniq_multihost_worker PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 omniq_set_warnings(omniq_multihost_worker)
 
 add_executable(omniq_multihost_tests ${CMAKE_CURRENT_LIST_DIR}/multihost_test.cpp)
 target_link_libraries(omniq_multihost_tests PRIVATE omniq GTest::gtest GTest::gtest_main
   PostgreSQL::PostgreSQL spdlog::spdlog)
 target_include_directories(omniq_multihost_tests PRIVATE ${PROJECT_SOURCE_DIR}/src
-  ${CMAKE_CURRENT_LIST_DIR})
+  ${PROJECT_SOURCE_DIR}/tests ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(omniq_multihost_tests PRIVATE
   OMNIQ_MULTIHOST_WORKER="$<TARGET_FILE:omniq_multihost_worker>")
 add_dependencies(omniq_multihost_tests omniq_multihost_worker)

@@ -3,10 +3,7 @@
 // their handlers append to, a process's resident memory, and the soak switch.
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "support/processes.hpp"
 
 namespace omniq::reliability {
 
@@ -48,18 +45,8 @@ inline bool wait_until(const std::function<bool()>& pred,
 // to `log`. The destructor SIGKILLs and reaps it if it still runs.
 class Process {
  public:
-  Process(const std::vector<std::string>& args, const std::filesystem::path& log) {
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    int rc = ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + args.front());
-  }
+  Process(const std::vector<std::string>& args, const std::filesystem::path& log)
+      : pid_(testing::spawn_logged(args, log.string())) {}
   ~Process() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
@@ -73,12 +60,9 @@ class Process {
   void signal(int sig) const { ::kill(pid_, sig); }
   // Reaps the process: its exit code, or minus the signal that ended it.
   int wait() {
-    int status = 0;
     pid_t pid = pid_;
     pid_ = -1;
-    if (::waitpid(pid, &status, 0) != pid) return -1000;
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return WIFSIGNALED(status) ? -WTERMSIG(status) : -1000;
+    return testing::wait_for(pid);
   }
 
  private:

@@ -32,24 +32,12 @@
 
 #include "omniq/omniq.hpp"
 #include "reliability/contender.hpp"
+#include "support/processes.hpp"
 
 namespace {
 
 using namespace std::chrono;
 using Args = std::map<std::string, std::string>;
-
-Args parse_args(int argc, char** argv) {
-  Args out;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto eq = a.find('=');
-    if (a.rfind("--", 0) != 0 || eq == std::string::npos) {
-      throw std::invalid_argument("expected --name=value, got " + a);
-    }
-    out[a.substr(2, eq - 2)] = a.substr(eq + 1);
-  }
-  return out;
-}
 
 std::string get(const Args& args, const std::string& name, const std::string& fallback) {
   auto it = args.find(name);
@@ -152,15 +140,9 @@ int run_contender(const Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Block the stop signals before any thread starts, so every thread inherits
-  // the mask and sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = omniq::testing::block_stop_signals();  // before any thread
   try {
-    Args args = parse_args(argc, argv);
+    Args args = omniq::testing::parse_flag_args(argc, argv);
     if (get(args, "mode", "worker") == "contend") return run_contender(args);
     return run_worker(args, stop_signals);
   } catch (const std::exception& e) {

@@ -58,6 +58,29 @@ void trim_heap() {
   ::malloc_trim(0);
 }
 
+void time_raw_loop(const BenchOptions& o, Json& r,
+                   const std::function<void(std::size_t first, std::size_t n)>& insert_batch,
+                   const std::function<std::size_t()>& drain_step) {
+  auto start = SteadyClock::now();
+  double cpu = process_cpu_seconds();
+  for (std::size_t i = 0; i < o.tasks; i += o.batch)
+    insert_batch(i, std::min(o.batch, o.tasks - i));
+  double insert_rate = rounded(per_second(o.tasks, seconds_since(start)));
+  r["enqueue_per_s"] = insert_rate;
+  r["enqueue_many_per_s"] = insert_rate;
+  r["enqueue_many_cpu_us_per_task"] = rounded(
+      (process_cpu_seconds() - cpu) * 1e6 / static_cast<double>(std::max<std::size_t>(o.tasks, 1)));
+
+  start = SteadyClock::now();
+  cpu = process_cpu_seconds();
+  std::size_t drained = 0;
+  while (std::size_t n = drain_step()) drained += n;
+  r["drain_per_s"] = rounded(per_second(drained, seconds_since(start)));
+  r["drain_cpu_us_per_task"] = rounded((process_cpu_seconds() - cpu) * 1e6 /
+                                       static_cast<double>(std::max<std::size_t>(drained, 1)));
+  r["drained"] = drained;
+}
+
 double rounded(double v) {
   if (!std::isfinite(v)) return 0.0;
   double scale = std::fabs(v) < 10 ? 1000.0 : 1.0;

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -49,6 +50,16 @@ void add_percentiles(Json& out, const std::string& prefix, std::vector<double>& 
 // The median time of `rounds` 4 KiB write + fdatasync() pairs in `dir`, in
 // milliseconds: what one durable commit costs at least on this disk.
 double fsync_ms(const std::string& dir, int rounds = 20);
+
+// Times a hand-written loop's two phases as omniq's are timed:
+// `insert_batch(first, n)` writes tasks first..first+n-1 in one transaction,
+// called for o.tasks tasks in batches of o.batch; then `drain_step()` claims
+// and completes up to one batch and returns how many, until none is left.
+// Sets enqueue_per_s and enqueue_many_per_s (both the batched insert phase),
+// enqueue_many_cpu_us_per_task, drain_per_s, drain_cpu_us_per_task, drained.
+void time_raw_loop(const BenchOptions& o, Json& r,
+                   const std::function<void(std::size_t first, std::size_t n)>& insert_batch,
+                   const std::function<std::size_t()>& drain_step);
 
 // Rounds for display and JSON: 3 significant decimals below 10, whole above.
 double rounded(double v);

@@ -206,27 +206,14 @@ Json run_raw_postgres(const BenchOptions& o) {
   r["batch"] = o.batch;
   const std::string payload(o.payload, 'x');
   RawPg db(o, "raw");
-  auto start = SteadyClock::now();
-  double cpu = process_cpu_seconds();
-  for (std::size_t i = 0; i < o.tasks; i += o.batch) {
-    db.exec("BEGIN");
-    db.insert(i, std::min(o.batch, o.tasks - i), payload);
-    db.exec("COMMIT");
-  }
-  double insert_rate = rounded(per_second(o.tasks, seconds_since(start)));
-  r["enqueue_per_s"] = insert_rate;  // the insert phase, batched as the loop is
-  r["enqueue_many_per_s"] = insert_rate;
-  r["enqueue_many_cpu_us_per_task"] =
-      rounded((process_cpu_seconds() - cpu) * 1e6 / static_cast<double>(o.tasks));
-
-  start = SteadyClock::now();
-  cpu = process_cpu_seconds();
-  std::size_t drained = 0;
-  while (std::size_t n = db.claim_and_complete(o.batch)) drained += n;
-  r["drain_per_s"] = rounded(per_second(drained, seconds_since(start)));
-  r["drain_cpu_us_per_task"] = rounded((process_cpu_seconds() - cpu) * 1e6 /
-                                       static_cast<double>(std::max<std::size_t>(drained, 1)));
-  r["drained"] = drained;
+  time_raw_loop(
+      o, r,
+      [&](std::size_t first, std::size_t n) {
+        db.exec("BEGIN");
+        db.insert(first, n, payload);
+        db.exec("COMMIT");
+      },
+      [&] { return db.claim_and_complete(o.batch); });
   return r;
 }
 

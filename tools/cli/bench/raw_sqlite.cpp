@@ -151,28 +151,15 @@ std::string now_text() {
 
 // Inserts o.tasks rows, o.batch per transaction, then drains them.
 void measure_queue(const BenchOptions& o, RawDb& db, const std::string& payload, Json& r) {
-  auto start = SteadyClock::now();
-  double cpu = process_cpu_seconds();
-  for (std::size_t i = 0; i < o.tasks; i += o.batch) {
-    std::string now = now_text();
-    db.exec("BEGIN IMMEDIATE");
-    for (std::size_t j = i; j < std::min(o.tasks, i + o.batch); ++j) db.insert(j, payload, now);
-    db.exec("COMMIT");
-  }
-  double insert_rate = rounded(per_second(o.tasks, seconds_since(start)));
-  double insert_cpu = rounded((process_cpu_seconds() - cpu) * 1e6 / static_cast<double>(o.tasks));
-  r["enqueue_per_s"] = insert_rate;  // the insert phase, batched as the loop is
-  r["enqueue_many_per_s"] = insert_rate;
-  r["enqueue_many_cpu_us_per_task"] = insert_cpu;
-
-  start = SteadyClock::now();
-  cpu = process_cpu_seconds();
-  std::size_t drained = 0;
-  while (std::size_t n = db.claim_and_complete(o.batch)) drained += n;
-  r["drain_per_s"] = rounded(per_second(drained, seconds_since(start)));
-  r["drain_cpu_us_per_task"] = rounded((process_cpu_seconds() - cpu) * 1e6 /
-                                       static_cast<double>(std::max<std::size_t>(drained, 1)));
-  r["drained"] = drained;
+  time_raw_loop(
+      o, r,
+      [&](std::size_t first, std::size_t n) {
+        std::string now = now_text();
+        db.exec("BEGIN IMMEDIATE");
+        for (std::size_t j = first; j < first + n; ++j) db.insert(j, payload, now);
+        db.exec("COMMIT");
+      },
+      [&] { return db.claim_and_complete(o.batch); });
 }
 
 }  // namespace
