@@ -87,6 +87,7 @@ void PoolCore::claim_free_slots() {
         std::size_t wanted = 0;
         for (const QueueClaim& c : want) wanted += c.n;
         bool again = false;
+        bool starving = false;
         {
           std::lock_guard lock(self->mu_);
           for (const QueueClaim& c : want) self->slots_[c.queue].claiming -= c.n;
@@ -96,13 +97,13 @@ void PoolCore::claim_free_slots() {
           self->failures_ = e ? self->failures_ + 1 : 0;
           // Came back short: claim again if something changed meanwhile, else wait for a change.
           again = !e && short_claim && self->changes_.load(std::memory_order_acquire) != seen;
-          self->starving_ = short_claim && !again;
+          starving = self->starving_ = short_claim && !again;
           --self->records_;
         }
         self->give_back_if_stopping();
         if (again) {
           self->claim_free_slots();
-        } else if (e || self->starving_) {
+        } else if (e || starving) {  // read under the lock: handler threads write it too
           self->wake(false);  // the loop re-arms its wait: backoff, or the change watch and eta
         }
       });
