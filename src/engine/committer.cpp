@@ -89,7 +89,7 @@ WriteResult Committer::submit_wait(WriteBatch request) {
   auto w = std::make_shared<Waiter>();
   Done done = [w](std::exception_ptr e, WriteResult r) {
     std::lock_guard lock(w->mu);
-    w->error = e;
+    w->error = std::move(e);
     w->result = std::move(r);
     w->set = true;
     w->cv.notify_one();
@@ -112,8 +112,13 @@ WriteResult Committer::submit_wait(WriteBatch request) {
   lock.unlock();
   std::unique_lock wl(w->mu);
   w->cv.wait(wl, [&] { return w->set; });
-  if (w->error) std::rethrow_exception(w->error);
-  return std::move(w->result);
+  // Taken out under the lock: the error is then this thread's alone, and is
+  // destroyed here, not by the writer when it drops its copy of `w`.
+  std::exception_ptr error = std::move(w->error);
+  WriteResult result = std::move(w->result);
+  wl.unlock();
+  if (error) std::rethrow_exception(std::move(error));
+  return result;
 }
 
 void Committer::drain() {
@@ -147,13 +152,15 @@ bool Committer::round() {
 void Committer::write(std::vector<Pending>& batch) {
   if (batch.size() == 1) {
     WriteResult r;
+    std::exception_ptr error;
     try {
       r = storage_.write(batch[0].request);
     } catch (...) {
-      batch[0].done(std::current_exception(), {});
-      return;
+      error = std::current_exception();
     }
-    batch[0].done(nullptr, std::move(r));
+    // Outside the catch: this thread holds no reference to the error once
+    // it has handed it over.
+    batch[0].done(std::move(error), std::move(r));
     return;
   }
   // Merge: one claim entry per queue, the latest `now`, the longest lease.
