@@ -7,16 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  cliArgs, launchBrowser, screenshot, Store, SKIP, TOKEN, waitFor, watchedPage,
+  cliArgs, launchBrowserOrSkip, screenshot, Store, TOKEN, waitFor, watchedPage,
 } from './lib.mjs';
 
 const STATUSES = ['PENDING', 'RUNNING', 'RETRYING', 'SUCCESS', 'FAILED', 'CANCELLED'];
 const { omniq, scratch } = await cliArgs();
-const browser = await launchBrowser(scratch);
-if (!browser) {
-  console.log('SKIP: needs /usr/bin/chromium and playwright-core (npm ci in tests/web)');
-  process.exit(SKIP);
-}
+const browser = await launchBrowserOrSkip(scratch);
 
 const problems = [];
 let store;

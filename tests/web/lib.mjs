@@ -124,6 +124,16 @@ export class Store {
 }
 
 // Chromium with a new empty profile; null when it cannot be had (skip).
+// The browser, or the test's exit as skipped (ctest shows it) when there is none.
+export async function launchBrowserOrSkip(scratch) {
+  const browser = await launchBrowser(scratch);
+  if (!browser) {
+    console.log('SKIP: needs /usr/bin/chromium and playwright-core (npm ci in tests/web)');
+    process.exit(SKIP);
+  }
+  return browser;
+}
+
 export async function launchBrowser(scratch) {
   if (!existsSync(CHROMIUM)) return null;
   let chromium;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  cliArgs, launchBrowser, screenshot, Store, SKIP, TOKEN, waitFor, watchedPage,
+  cliArgs, launchBrowserOrSkip, screenshot, Store, TOKEN, waitFor, watchedPage,
 } from './lib.mjs';
 
 const FUNC = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2;alert(2)">';
@@ -20,11 +20,7 @@ const KWARGS = { '"><img src=x onerror=window.__xss=6>': '<iframe src="javascrip
 const MESSAGE = `<img src=x onerror=window.__xss=8>' onmouseover='window.__xss=9' & "<b>bold</b>"`;
 
 const { omniq, scratch } = await cliArgs();
-const browser = await launchBrowser(scratch);
-if (!browser) {
-  console.log('SKIP: needs /usr/bin/chromium and playwright-core (npm ci in tests/web)');
-  process.exit(SKIP);
-}
+const browser = await launchBrowserOrSkip(scratch);
 
 const problems = [];
 let store;
