@@ -25,22 +25,12 @@ namespace omniq::detail {
 template <class R>
 struct FulfilPromise {
   std::promise<R>* promise;
-  void operator()(std::exception_ptr e, R value) {
+  template <class... V>  // none for void
+  void operator()(std::exception_ptr e, V... value) {
     if (e) {
       promise->set_exception(e);
     } else {
-      promise->set_value(std::move(value));
-    }
-  }
-};
-template <>
-struct FulfilPromise<void> {
-  std::promise<void>* promise;
-  void operator()(std::exception_ptr e) {
-    if (e) {
-      promise->set_exception(e);
-    } else {
-      promise->set_value();
+      promise->set_value(std::move(value)...);
     }
   }
 };

@@ -3,21 +3,13 @@
 // recording their outcomes is in pool_core.cpp, upkeep in pool_upkeep.cpp.
 #include <spdlog/spdlog.h>
 
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
-#include <asio/use_awaitable.hpp>
 
 #include "engine/pool_core.hpp"
 #include "omniq/logging.hpp"
 
 namespace omniq::detail {
 namespace {
-
-constexpr auto kWait = asio::experimental::as_tuple(asio::use_awaitable);
-
-std::chrono::steady_clock::duration steady(Duration d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-}
 
 // How long the claim loop waits after `failures` failed claims in a row.
 Duration claim_backoff(int failures) {
@@ -69,44 +61,45 @@ void PoolCore::claim_free_slots() {
     ++records_;
   }
   auto self = shared_from_this();
-  queue_->record(
-      {}, want, opt_.lease, [self, want, seen](std::exception_ptr e, TaskQueue::Recorded rec) {
-        if (e) {
-          int failures = 0;
-          {
-            std::lock_guard lock(self->mu_);
-            failures = self->failures_ + 1;
-          }
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& ex) {
-            logger()->error("worker could not claim tasks: {}; retrying in {}", ex.what(),
-                            format_duration(claim_backoff(failures)));
-          }
-        }
-        std::size_t wanted = 0;
-        for (const QueueClaim& c : want) wanted += c.n;
-        bool again = false;
-        bool starving = false;
-        {
-          std::lock_guard lock(self->mu_);
-          for (const QueueClaim& c : want) self->slots_[c.queue].claiming -= c.n;
-          self->stats_.claimed += rec.claimed.size();
-          bool short_claim = rec.claimed.size() < wanted;
-          self->dispatch_locked(rec.claimed, false);
-          self->failures_ = e ? self->failures_ + 1 : 0;
-          // Came back short: claim again if something changed meanwhile, else wait for a change.
-          again = !e && short_claim && self->changes_.load(std::memory_order_acquire) != seen;
-          starving = self->starving_ = short_claim && !again;
-          --self->records_;
-        }
-        self->give_back_if_stopping();
-        if (again) {
-          self->claim_free_slots();
-        } else if (e || starving) {  // read under the lock: handler threads write it too
-          self->wake(false);  // the loop re-arms its wait: backoff, or the change watch and eta
-        }
-      });
+  queue_->record({}, want, opt_.lease,
+                 [self, want, seen](std::exception_ptr e, TaskQueue::Recorded rec) {
+                   AfterClaim next;
+                   int failures = 0;
+                   {
+                     std::lock_guard lock(self->mu_);
+                     next = self->claimed_locked(want, rec.claimed.size(), e != nullptr, seen);
+                     failures = self->failures_;
+                     self->dispatch_locked(rec.claimed, false);
+                   }
+                   if (e) {
+                     logger()->error("worker could not claim tasks: {}; retrying in {}", what_of(e),
+                                     format_duration(claim_backoff(failures)));
+                   }
+                   self->after_claim(next);
+                 });
+}
+
+PoolCore::AfterClaim PoolCore::claimed_locked(const std::vector<QueueClaim>& claims,
+                                              std::size_t got, bool failed, std::uint64_t seen) {
+  std::size_t wanted = 0;
+  for (const QueueClaim& c : claims) {
+    slots_[c.queue].claiming -= c.n;
+    wanted += c.n;
+  }
+  stats_.claimed += got;
+  failures_ = failed ? failures_ + 1 : 0;
+  --records_;
+  bool short_claim = got < wanted;
+  bool again = !failed && short_claim && changes_.load(std::memory_order_acquire) != seen;
+  starving_ = short_claim && !again;
+  return again ? AfterClaim::again : starving_ ? AfterClaim::wait : AfterClaim::done;
+}
+
+void PoolCore::after_claim(AfterClaim next) {
+  give_back_if_stopping();
+  if (next == AfterClaim::again) claim_free_slots();
+  // The loop re-arms its wait: the backoff, or the change watch and next eta.
+  if (next == AfterClaim::wait) wake(false);
 }
 
 asio::awaitable<void> PoolCore::idle_wait(bool starving) {
@@ -173,7 +166,10 @@ void PoolCore::give_back_if_stopping() {
   }
   auto self = shared_from_this();
   queue_->record(std::move(unstarted), {}, opt_.lease, [self](std::exception_ptr e, auto) {
-    if (e) logger()->error("could not give back claimed tasks on stop (their leases will expire)");
+    if (e) {
+      logger()->error("could not give back claimed tasks on stop (their leases will expire): {}",
+                      what_of(e));
+    }
     std::lock_guard lock(self->mu_);
     --self->records_;
   });

@@ -7,11 +7,9 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 #include <thread>
 
 #include "engine/async_call.hpp"
@@ -22,12 +20,6 @@
 
 namespace omniq::detail {
 namespace {
-
-constexpr auto kWait = asio::experimental::as_tuple(asio::use_awaitable);
-
-std::chrono::steady_clock::duration steady(Duration d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-}
 
 // The error a handler's exception is recorded as.
 TaskError handler_error(std::exception_ptr e) {
@@ -45,22 +37,19 @@ TaskError handler_error(std::exception_ptr e) {
   return err;
 }
 
-AttemptReport::Result report_result(Verdict v) {
-  switch (v) {
-    case Verdict::succeeded:
-      return AttemptReport::Result::succeeded;
-    case Verdict::retried:
-      return AttemptReport::Result::retried;
-    case Verdict::failed:
-      return AttemptReport::Result::failed;
-    case Verdict::cancelled:
-      return AttemptReport::Result::cancelled;
-    default:
-      return AttemptReport::Result::lost;
-  }
-}
+static_assert(static_cast<int>(Verdict::lost) == static_cast<int>(AttemptReport::Result::lost));
 
 }  // namespace
+
+std::string what_of(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(std::move(e));
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
 
 PoolCore::PoolCore(std::shared_ptr<TaskQueue> queue, Registry registry, WorkerOptions options,
                    asio::any_io_executor executor)
@@ -316,12 +305,8 @@ void PoolCore::record_async(std::shared_ptr<Running> r, std::optional<Happening>
   queue_->record(std::move(finished), claims, opt_.lease,
                  [self, r, claims, lost, seen](std::exception_ptr e, TaskQueue::Recorded rec) {
                    if (e) {
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       logger()->error("task {} ({}): could not record its outcome: {}", r->task.id,
-                                       r->task.func_path, ex.what());
-                     }
+                     logger()->error("task {} ({}): could not record its outcome: {}", r->task.id,
+                                     r->task.func_path, what_of(e));
                    }
                    std::optional<Verdict> v;
                    if (!rec.verdicts.empty()) v = rec.verdicts.front();
@@ -380,58 +365,31 @@ std::shared_ptr<Running> PoolCore::after_record(const Running& r, std::optional<
                                                 std::vector<QueueClaim> claims,
                                                 std::vector<Task> got, bool keep_one,
                                                 std::uint64_t seen) {
+  Verdict v = verdict.value_or(Verdict::lost);
   std::shared_ptr<Running> next;
-  bool starving = false;
+  AfterClaim after;
   {
     std::lock_guard lock(mu_);
-    for (const QueueClaim& c : claims) slots_[c.queue].claiming -= c.n;
-    stats_.claimed += got.size();
-    switch (verdict.value_or(Verdict::lost)) {
-      case Verdict::succeeded:
-        ++stats_.succeeded;
-        break;
-      case Verdict::retried:
-        ++stats_.retried;
-        break;
-      case Verdict::failed:
-        ++stats_.failed;
-        break;
-      case Verdict::cancelled:
-        ++stats_.cancelled;
-        break;
-      case Verdict::released:
-        break;
-      case Verdict::lost:
-        ++stats_.lost;
-        logger()->warn("task {} ({}): the lease was lost; its outcome was not recorded", r.task.id,
-                       r.task.func_path);
-        break;
-    }
+    after = claimed_locked(claims, got.size(), !verdict, seen);
+    std::uint64_t* counters[] = {&stats_.succeeded, &stats_.retried, &stats_.failed,
+                                 &stats_.cancelled, &stats_.lost};
+    if (v != Verdict::released) ++*counters[static_cast<int>(v)];
     // A buffered task takes the freed slot first.
     Slots& s = slots_[r.task.queue];
     if (!stopping_ && !s.buffer.empty()) {
       got.insert(got.begin(), std::move(s.buffer.front()));
       s.buffer.pop_front();
     }
-    starving = got.empty() && !claims.empty();
     next = dispatch_locked(got, keep_one);
-    --records_;
   }
-  give_back_if_stopping();
-  if (starving) {  // the slot found no work
-    if (changes_.load(std::memory_order_acquire) != seen) {
-      claim_free_slots();  // work may have come while this claim was on its way
-    } else {
-      {
-        std::lock_guard lock(mu_);
-        starving_ = true;
-      }
-      wake(false);  // the claim loop waits for a change
-    }
+  if (v == Verdict::lost) {
+    logger()->warn("task {} ({}): the lease was lost; its outcome was not recorded", r.task.id,
+                   r.task.func_path);
   }
-  if (opt_.on_attempt && verdict && *verdict != Verdict::released) {
+  after_claim(after);
+  if (opt_.on_attempt && v != Verdict::released) {
     auto now = std::chrono::steady_clock::now();
-    opt_.on_attempt(AttemptReport{r.task, report_result(*verdict),
+    opt_.on_attempt(AttemptReport{r.task, static_cast<AttemptReport::Result>(v),
                                   std::chrono::duration_cast<Duration>(now - r.started),
                                   r.started_at - due_time(r.task)});
   }

@@ -23,9 +23,11 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -42,6 +44,16 @@
 namespace omniq::detail {
 
 enum class StopReason { none, timeout, cancel, shutdown, lost };
+
+// co_await that returns the error code instead of throwing.
+inline constexpr auto kWait = asio::experimental::as_tuple(asio::use_awaitable);
+
+inline std::chrono::steady_clock::duration steady(Duration d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
+// The message of a stored exception, for the log.
+std::string what_of(std::exception_ptr e);
 
 // One claimed task while it runs (under PoolCore::mu_, except the handler's
 // own use of `task` and `context`).
@@ -106,7 +118,15 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   // Claims for every free slot, from any thread, and dispatches what comes
   // back from the storage thread that wrote it. Returns at once.
   void claim_free_slots();
-  // While stopping: gives back at once what claims still in flight brought.
+  // What to do after a write that claimed for free slots.
+  enum class AfterClaim { done, again, wait };
+  // REQUIRES: mu_ held. Counts the write's claims (`got` of `claims` came
+  // back): claim again at once if it came back short but work came since
+  // `seen`; wait for a change if short, or (backing off) if the write failed.
+  AfterClaim claimed_locked(const std::vector<QueueClaim>& claims, std::size_t got, bool failed,
+                            std::uint64_t seen);
+  void after_claim(AfterClaim next);
+  // While stopping: gives back what was claimed and not started.
   void give_back_if_stopping();
   // REQUIRES: release_slot_locked(*r) gave `claims`.
   void record_async(std::shared_ptr<Running> r, std::optional<Happening> h,
@@ -121,7 +141,6 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   asio::awaitable<void> monitor_loop();
   asio::awaitable<void> maintenance_loop();
   asio::awaitable<void> shut_down();
-  asio::awaitable<void> give_back_unstarted();
   // REQUIRES: mu_ held.
   void stop_locked(const std::shared_ptr<Running>& r, StopReason reason);
   void kick_monitor(SteadyTime when);

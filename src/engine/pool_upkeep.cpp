@@ -3,9 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
-#include <asio/use_awaitable.hpp>
 #include <atomic>
 
 #include "engine/pool_core.hpp"
@@ -14,12 +12,7 @@
 namespace omniq::detail {
 namespace {
 
-constexpr auto kWait = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kStopPoll = std::chrono::milliseconds(5);
-
-std::chrono::steady_clock::duration steady(Duration d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-}
 
 WorkerInfo worker_info(const WorkerOptions& opt, Timestamp now) {
   static std::atomic<int> pools{0};
@@ -187,7 +180,7 @@ asio::awaitable<void> PoolCore::shut_down() {
     }
   };
   // Claimed and never started: back at once, for other workers.
-  co_await give_back_unstarted();
+  give_back_if_stopping();
   // Running: let them finish within the grace period, then stop them.
   auto idle = [this] { return running_.empty(); };
   if (!co_await wait_for(idle, clock::now() + steady(opt_.shutdown_grace))) {
@@ -197,44 +190,20 @@ asio::awaitable<void> PoolCore::shut_down() {
   }
   co_await wait_for(idle,
                     clock::now() + steady(opt_.timeout_grace) + std::chrono::milliseconds(200));
-  // Outcomes being written land before stop() returns; then what was claimed
-  // and never started goes back, and the threads end.
-  co_await wait_for([this] { return records_ == 0; }, SteadyTime::max());
+  // Outcomes and give-backs being written land before stop() returns, and
+  // the threads end.
   {
     std::lock_guard lock(mu_);
     threads_exit_ = true;
     work_cv_.notify_all();
   }
-  co_await give_back_unstarted();
-  co_await wait_for([this] { return threads_ == 0; }, SteadyTime::max());
+  co_await wait_for([this] { return records_ == 0 && threads_ == 0; }, SteadyTime::max());
   stopped_ = true;
   for (auto* t : sleepers_) t->cancel();
   monitor_timer_.cancel();
   while (loops_ > 0) co_await nap(clock::now() + kStopPoll);
   if (watch_fd_) watch_fd_->release();
   co_return;  // said, for cppcheck: it takes this coroutine for a function missing a return
-}
-
-asio::awaitable<void> PoolCore::give_back_unstarted() {
-  std::vector<TaskQueue::Finished> unstarted;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [name, s] : slots_) {
-      for (Task& t : s.buffer) unstarted.push_back({std::move(t), {Happening::Kind::released}});
-      s.buffer.clear();
-    }
-  }
-  if (unstarted.empty()) co_return;
-  try {
-    auto give_back = [q = queue_, u = std::move(unstarted)]() mutable {
-      q->record(std::move(u), {}, Duration{});
-      return 0;
-    };
-    co_await on_storage(std::move(give_back));
-  } catch (const std::exception& e) {
-    logger()->error("could not give back claimed tasks on stop (their leases will expire): {}",
-                    e.what());
-  }
 }
 
 asio::awaitable<void> PoolCore::stop() {

@@ -50,18 +50,6 @@ void log_verdict(const Task& t, const Outcome& o, Verdict v) {
   }
 }
 
-template <class T, class F>
-void deliver(const TaskQueue::Callback<T>& done, F&& make) {
-  T value;
-  try {
-    value = make();
-  } catch (...) {
-    done(std::current_exception(), T{});
-    return;
-  }
-  done(nullptr, std::move(value));
-}
-
 }  // namespace
 
 // What record() keeps between its writes.

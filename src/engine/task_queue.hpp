@@ -33,8 +33,9 @@
 
 namespace omniq::detail {
 
-// How an attempt ended, as recorded.
-enum class Verdict { succeeded, retried, failed, cancelled, released, lost };
+// How an attempt ended, as recorded: AttemptReport::Result's values in its
+// order, then `released` (given back unstarted: not an attempt).
+enum class Verdict { succeeded, retried, failed, cancelled, lost, released };
 
 class TaskQueue {
  public:
