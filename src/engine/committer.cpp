@@ -1,6 +1,8 @@
 #include "engine/committer.hpp"
 
 #include <algorithm>
+#include <asio/post.hpp>
+#include <asio/thread_pool.hpp>
 #include <map>
 
 namespace omniq {
@@ -34,42 +36,8 @@ void take_back(std::vector<T>& to, std::vector<T>& from, std::size_t n) {
 
 }  // namespace
 
-Jobs::Jobs(std::size_t threads) {
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { serve(); });
-}
-
-Jobs::~Jobs() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
-}
-
-void Jobs::post(std::function<void()> job) {
-  {
-    std::lock_guard lock(mu_);
-    jobs_.push_back(std::move(job));
-  }
-  cv_.notify_one();
-}
-
-void Jobs::serve() {
-  for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    job();
-  }
-}
-
-Committer::Committer(Storage& storage, Jobs& jobs) : storage_(storage), jobs_(jobs) {}
+Committer::Committer(Storage& storage, asio::thread_pool& threads)
+    : storage_(storage), threads_(threads) {}
 
 void Committer::submit(WriteBatch request, Done done) {
   std::lock_guard lock(mu_);
@@ -82,7 +50,7 @@ void Committer::post_drain_locked() {
   // so a blocking caller on a storage thread never waits for a queued drain.
   if (writing_ || drain_posted_ || pending_.empty()) return;
   drain_posted_ = true;
-  jobs_.post([this] { drain(); });
+  asio::post(threads_, [this] { drain(); });
 }
 
 WriteResult Committer::submit_wait(WriteBatch request) {

@@ -20,40 +20,22 @@
 #include <exception>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "omniq/storage.hpp"
 
+namespace asio {
+class thread_pool;
+}  // namespace asio
+
 namespace omniq {
-
-// A fixed set of threads running jobs in order of arrival; joined (after
-// the jobs queued so far) on destruction.
-class Jobs {
- public:
-  explicit Jobs(std::size_t threads);
-  ~Jobs();
-  Jobs(const Jobs&) = delete;
-  Jobs& operator=(const Jobs&) = delete;
-
-  void post(std::function<void()> job);
-
- private:
-  void serve();
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
 
 class Committer {
  public:
   using Done = std::function<void(std::exception_ptr, WriteResult)>;
 
-  // REQUIRES: storage and jobs outlive the committer.
-  Committer(Storage& storage, Jobs& jobs);
+  // REQUIRES: storage and the storage threads outlive the committer.
+  Committer(Storage& storage, asio::thread_pool& threads);
 
   void submit(WriteBatch request, Done done);
   // Returns the request's result, or rethrows its error.
@@ -73,7 +55,7 @@ class Committer {
   void write(std::vector<Pending>& batch);
 
   Storage& storage_;
-  Jobs& jobs_;
+  asio::thread_pool& threads_;
   std::mutex mu_;
   std::deque<Pending> pending_;
   bool writing_ = false;       // a thread is writing

@@ -1,5 +1,7 @@
 #include "engine/task_queue.hpp"
 
+#include <asio/post.hpp>
+#include <asio/thread_pool.hpp>
 #include <random>
 
 #include "engine/encoded_size.hpp"
@@ -67,12 +69,14 @@ TaskQueue::TaskQueue(std::shared_ptr<Storage> storage, Settings settings,
     : storage_(std::move(storage)),
       settings_(std::move(settings)),
       clock_(std::move(clock)),
-      committer_(*storage_, jobs_),
-      jobs_(kStorageThreads) {
+      threads_(std::make_unique<asio::thread_pool>(kStorageThreads)),
+      committer_(*storage_, *threads_) {
   settings_.validate();
 }
 
-TaskQueue::~TaskQueue() = default;
+TaskQueue::~TaskQueue() {
+  threads_->join();  // waits until no job is left (a job may post another)
+}
 
 Task TaskQueue::make_task(std::string func_path, Value args, const TaskOptions& options) const {
   return omniq::make_task(std::move(func_path), std::move(args), options, settings_, clock_->now());
@@ -302,7 +306,7 @@ void TaskQueue::set_paused(const std::string& queue, bool paused) {
 }
 
 void TaskQueue::post(std::function<void()> job) {
-  jobs_.post(std::move(job));
+  asio::post(*threads_, std::move(job));
 }
 
 std::size_t TaskQueue::listen(Listener listener) {

@@ -43,7 +43,7 @@ class TaskQueue {
   using Callback = std::function<void(std::exception_ptr, T)>;
 
   TaskQueue(std::shared_ptr<Storage> storage, Settings settings, std::shared_ptr<Clock> clock);
-  ~TaskQueue();  // finishes the jobs posted so far
+  ~TaskQueue();  // finishes the jobs posted so far, then joins the storage threads
 
   const Settings& settings() const { return settings_; }
   Clock& clock() const { return *clock_; }
@@ -111,8 +111,8 @@ class TaskQueue {
   std::shared_ptr<Storage> storage_;
   Settings settings_;
   std::shared_ptr<Clock> clock_;
-  Committer committer_;  // uses jobs_, which is destroyed (joined) first
-  Jobs jobs_;
+  std::unique_ptr<asio::thread_pool> threads_;  // storage threads
+  Committer committer_;
 
   std::mutex listeners_mu_;
   std::size_t next_listener_ = 1;
