@@ -4,37 +4,19 @@
 // worker pool.
 #pragma once
 
+#include <asio/co_spawn.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
 #include <memory>
-#include <type_traits>
 
-#include "engine/async_call.hpp"
 #include "engine/task_queue.hpp"
 
 namespace omniq::detail {
 
 template <class F>
-auto on_storage(std::shared_ptr<TaskQueue> q, F f) -> asio::awaitable<decltype(f())> {
-  using R = decltype(f());
-  return async_call<R>([q, f = std::move(f)](auto done) mutable {
-    q->post([f = std::move(f), done = std::move(done)]() mutable {
-      if constexpr (std::is_void_v<R>) {
-        try {
-          f();
-        } catch (...) {
-          return done(std::current_exception());
-        }
-        done(nullptr);
-      } else {
-        R value{};
-        try {
-          value = f();
-        } catch (...) {
-          return done(std::current_exception(), R{});
-        }
-        done(nullptr, std::move(value));
-      }
-    });
-  });
+auto on_storage(const std::shared_ptr<TaskQueue>& q, F f) -> asio::awaitable<decltype(f())> {
+  auto call = [f = std::move(f)]() mutable -> asio::awaitable<decltype(f())> { co_return f(); };
+  return asio::co_spawn(q->storage_threads(), std::move(call), asio::use_awaitable);
 }
 
 }  // namespace omniq::detail

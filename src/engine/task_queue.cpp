@@ -1,10 +1,10 @@
 #include "engine/task_queue.hpp"
 
-#include <asio/post.hpp>
 #include <asio/thread_pool.hpp>
 #include <random>
 
 #include "engine/encoded_size.hpp"
+
 #include "log_events.hpp"
 #include "omniq/error.hpp"
 #include "storage/storage_rules.hpp"
@@ -303,10 +303,6 @@ QueueStats TaskQueue::stats() {
 void TaskQueue::set_paused(const std::string& queue, bool paused) {
   validate_name(queue, "queue");
   storage_->set_paused(queue, paused);
-}
-
-void TaskQueue::post(std::function<void()> job) {
-  asio::post(*threads_, std::move(job));
 }
 
 std::size_t TaskQueue::listen(Listener listener) {

@@ -15,7 +15,7 @@
 //
 // Each operation has a blocking form, run on the calling thread, and writes
 // have a callback form for coroutines (the callback runs on a storage
-// thread). post() runs any job on a storage thread.
+// thread); other blocking calls of coroutines run on the storage threads.
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once
@@ -86,8 +86,8 @@ class TaskQueue {
   QueueStats stats();
   void set_paused(const std::string& queue, bool paused);
 
-  // Runs job on a storage thread.
-  void post(std::function<void()> job);
+  // The storage threads, for blocking calls made by coroutines (on_storage.hpp).
+  asio::thread_pool& storage_threads() { return *threads_; }
 
   // In-process notifications, called on the thread that caused the event,
   // outside any lock; a listener must be quick. Returns an id for unlisten.
