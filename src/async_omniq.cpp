@@ -11,22 +11,18 @@
 #include "engine/task_queue.hpp"
 
 namespace omniq {
-namespace detail {
-
-std::shared_ptr<TaskQueue> make_queue(std::shared_ptr<Storage> storage, Settings settings,
-                                      std::shared_ptr<Clock> clock);
-
-}  // namespace detail
 
 using detail::on_storage;
 
 // cppcheck-suppress passedByValue ; used twice below, so it cannot be moved from
 AsyncOmniQ::AsyncOmniQ(Settings settings, std::shared_ptr<Clock> clock)
-    : queue_(detail::make_queue(make_storage(settings), settings, std::move(clock))) {}
+    : queue_(std::make_shared<detail::TaskQueue>(make_storage(settings), settings,
+                                                 std::move(clock))) {}
 
 AsyncOmniQ::AsyncOmniQ(std::shared_ptr<Storage> storage, Settings settings,
                        std::shared_ptr<Clock> clock)
-    : queue_(detail::make_queue(std::move(storage), std::move(settings), std::move(clock))) {}
+    : queue_(std::make_shared<detail::TaskQueue>(std::move(storage), std::move(settings),
+                                                 std::move(clock))) {}
 
 AsyncOmniQ::AsyncOmniQ(std::shared_ptr<detail::TaskQueue> queue) : queue_(std::move(queue)) {}
 
@@ -100,11 +96,7 @@ asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id
           asio::post(ex, [timer] { timer->cancel(); });
         }
       });
-  struct Unlisten {
-    detail::TaskQueue& q;
-    std::size_t id;
-    ~Unlisten() { q.unlisten(id); }
-  } unlisten{*q, listener};
+  detail::TaskQueue::Listening unlisten{*q, listener};
   Duration poll = std::chrono::milliseconds(10);
   for (;;) {
     if (clock::now() >= deadline) {
@@ -120,43 +112,35 @@ asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id
 }
 
 asio::awaitable<CancelResult> AsyncOmniQ::cancel(std::string id) {
-  auto f = [q = queue_, id] { return q->cancel(id); };
-  return on_storage(queue_, f);
+  return on_storage(queue_, [q = queue_, id] { return q->cancel(id); });
 }
 
 asio::awaitable<std::string> AsyncOmniQ::retry(std::string id) {
-  auto f = [q = queue_, id] { return q->retry(id); };
-  return on_storage(queue_, f);
+  return on_storage(queue_, [q = queue_, id] { return q->retry(id); });
 }
 
 asio::awaitable<std::optional<Task>> AsyncOmniQ::get_task(std::string id) {
-  auto f = [q = queue_, id] { return q->get_task(id); };
-  return on_storage(queue_, f);
+  return on_storage(queue_, [q = queue_, id] { return q->get_task(id); });
 }
 
 asio::awaitable<std::vector<Task>> AsyncOmniQ::list_tasks(TaskFilter filter) {
-  auto f = [q = queue_, filter] { return q->list_tasks(filter); };
-  return on_storage(queue_, f);
+  return on_storage(queue_, [q = queue_, filter] { return q->list_tasks(filter); });
 }
 
 asio::awaitable<QueueStats> AsyncOmniQ::stats() {
-  auto f = [q = queue_] { return q->stats(); };
-  return on_storage(queue_, f);
+  return on_storage(queue_, [q = queue_] { return q->stats(); });
 }
 
 asio::awaitable<std::size_t> AsyncOmniQ::purge_results() {
-  auto f = [q = queue_] { return q->purge_results(); };
-  return on_storage(queue_, f);
+  return on_storage(queue_, [q = queue_] { return q->purge_results(); });
 }
 
 asio::awaitable<void> AsyncOmniQ::pause_queue(std::string queue) {
-  auto f = [q = queue_, queue] { q->set_paused(queue, true); };
-  return on_storage(queue_, f);
+  return on_storage(queue_, [q = queue_, queue] { q->set_paused(queue, true); });
 }
 
 asio::awaitable<void> AsyncOmniQ::resume_queue(std::string queue) {
-  auto f = [q = queue_, queue] { q->set_paused(queue, false); };
-  return on_storage(queue_, f);
+  return on_storage(queue_, [q = queue_, queue] { q->set_paused(queue, false); });
 }
 
 AsyncWorkerPool AsyncOmniQ::worker(Registry registry, WorkerOptions options,

@@ -4,25 +4,17 @@
 
 #include "engine/task_queue.hpp"
 #include "omniq/async_omniq.hpp"
-#include "omniq/logging.hpp"
 
 namespace omniq {
-namespace detail {
-
-std::shared_ptr<TaskQueue> make_queue(std::shared_ptr<Storage> storage, Settings settings,
-                                      std::shared_ptr<Clock> clock) {
-  if (settings.log_level) set_log_level(*settings.log_level);
-  return std::make_shared<TaskQueue>(std::move(storage), std::move(settings), std::move(clock));
-}
-
-}  // namespace detail
 
 // cppcheck-suppress passedByValue ; used twice below, so it cannot be moved from
 OmniQ::OmniQ(Settings settings, std::shared_ptr<Clock> clock)
-    : queue_(detail::make_queue(make_storage(settings), settings, std::move(clock))) {}
+    : queue_(std::make_shared<detail::TaskQueue>(make_storage(settings), settings,
+                                                 std::move(clock))) {}
 
 OmniQ::OmniQ(std::shared_ptr<Storage> storage, Settings settings, std::shared_ptr<Clock> clock)
-    : queue_(detail::make_queue(std::move(storage), std::move(settings), std::move(clock))) {}
+    : queue_(std::make_shared<detail::TaskQueue>(std::move(storage), std::move(settings),
+                                                 std::move(clock))) {}
 
 OmniQ::OmniQ(std::shared_ptr<detail::TaskQueue> queue) : queue_(std::move(queue)) {}
 
@@ -76,11 +68,7 @@ std::optional<TaskResult> OmniQ::get_result(const std::string& id, ResultOptions
         wake->finished = true;
         wake->cv.notify_all();
       });
-  struct Unlisten {
-    detail::TaskQueue& q;
-    std::size_t id;
-    ~Unlisten() { q.unlisten(id); }
-  } unlisten{*queue_, listener};
+  detail::TaskQueue::Listening unlisten{*queue_, listener};
   Duration poll = std::chrono::milliseconds(10);
   for (;;) {
     if (clock::now() >= deadline) {

@@ -7,6 +7,7 @@
 
 #include "log_events.hpp"
 #include "omniq/error.hpp"
+#include "omniq/logging.hpp"
 #include "storage/storage_rules.hpp"
 
 namespace omniq::detail {
@@ -72,6 +73,7 @@ TaskQueue::TaskQueue(std::shared_ptr<Storage> storage, Settings settings,
       threads_(std::make_unique<asio::thread_pool>(kStorageThreads)),
       committer_(*storage_, *threads_) {
   settings_.validate();
+  if (settings_.log_level) set_log_level(*settings_.log_level);  // only a level chosen
 }
 
 TaskQueue::~TaskQueue() {
