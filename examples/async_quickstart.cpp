@@ -34,7 +34,7 @@ asio::awaitable<int> run(omniq::AsyncOmniQ& oq) {
   auto pool = oq.worker(std::move(registry), {.concurrency = 4}, executor);
   pool.start();
 
-  std::string sum_id = co_await oq.enqueue(add, 2, 3);
+  std::string sum_id = co_await oq.enqueue(add(2, 3));
   // (g++ 12 cannot keep a braced list alive across co_await: build the arguments first.)
   omniq::Value fetch_args = {"example.com"};
   std::string page_id = co_await oq.enqueue("web.fetch", fetch_args);

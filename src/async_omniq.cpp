@@ -1,4 +1,4 @@
-#include "omniq/async_omniq.hpp"
+#include "omniq/async.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
@@ -55,6 +55,14 @@ asio::awaitable<std::string> AsyncOmniQ::enqueue(std::string func_path, Value ar
 
 asio::awaitable<std::string> AsyncOmniQ::enqueue(std::string func_path) {
   return enqueue(std::move(func_path), Value::array(), TaskOptions{});
+}
+
+asio::awaitable<std::string> AsyncOmniQ::enqueue(TaskCall call, TaskOptions options) {
+  return enqueue(std::move(call.func_path), std::move(call.args), std::move(options));
+}
+
+asio::awaitable<std::string> AsyncOmniQ::enqueue(TaskCall call) {
+  return enqueue(std::move(call), TaskOptions{});
 }
 
 asio::awaitable<std::vector<std::string>> AsyncOmniQ::enqueue_many(std::vector<Task> tasks) {

@@ -3,7 +3,7 @@
 #include <condition_variable>
 
 #include "engine/task_queue.hpp"
-#include "omniq/async_omniq.hpp"
+#include "omniq/async.hpp"
 
 namespace omniq {
 
@@ -28,6 +28,10 @@ OmniQ& OmniQ::operator=(OmniQ&&) noexcept = default;
 
 std::string OmniQ::enqueue(std::string func_path, Value args, TaskOptions options) {
   return submit(std::move(func_path), std::move(args), std::move(options)).id;
+}
+
+std::string OmniQ::enqueue(TaskCall call, TaskOptions options) {
+  return enqueue(std::move(call.func_path), std::move(call.args), std::move(options));
 }
 
 Enqueued OmniQ::submit(std::string func_path, Value args, TaskOptions options) {

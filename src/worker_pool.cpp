@@ -5,7 +5,7 @@
 
 #include "engine/event_loop.hpp"
 #include "engine/pool_core.hpp"
-#include "omniq/async_worker_pool.hpp"
+#include "omniq/async.hpp"
 #include "omniq/logging.hpp"
 
 namespace omniq {

@@ -12,51 +12,43 @@
 
 namespace omniq {
 
-class Error : public std::runtime_error {
- public:
+struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
 // A setting, option or environment variable has a value omniq cannot use.
-class ConfigError : public Error {
- public:
+struct ConfigError : Error {
   using Error::Error;
 };
 
 // A task, id or argument that comes from outside is not acceptable (empty
 // func_path, malformed id, encoded task larger than the configured maximum...).
-class ValidationError : public Error {
- public:
+struct ValidationError : Error {
   using Error::Error;
 };
 
 // Bytes could not be encoded or decoded (truncated, wrong types, too deep).
-class SerializationError : public Error {
- public:
+struct SerializationError : Error {
   using Error::Error;
 };
 
 // The store failed: I/O error, full disk, corrupt database, foreign schema.
-class StorageError : public Error {
- public:
+struct StorageError : Error {
   using Error::Error;
 };
 
 // No task with the given id exists in the store.
-class NotFoundError : public Error {
- public:
+struct NotFoundError : Error {
   using Error::Error;
 };
 
 // A status change that the transition table does not allow (names both states).
-class InvalidTransitionError : public Error {
- public:
+struct InvalidTransitionError : Error {
   using Error::Error;
 };
 
 // A wait (get_result with a timeout, a blocking call) ran out of time.
-class TimeoutError : public Error {
- public:
+struct TimeoutError : Error {
   using Error::Error;
 };
 

@@ -42,14 +42,12 @@
 namespace omniq {
 
 // The arguments did not fit the handler's parameters. Fails the task, not retried.
-class ArgumentError : public Error {
- public:
+struct ArgumentError : Error {
   using Error::Error;
 };
 
 // Thrown by a handler to fail its task at once, without retries.
-class PermanentError : public Error {
- public:
+struct PermanentError : Error {
   using Error::Error;
 };
 
@@ -73,9 +71,8 @@ class TaskContext {
   std::stop_token stop_;
 };
 
-// A coroutine handler, type-erased; defined with Asio in omniq/async_worker_pool.hpp.
-class AsyncHandlerBase {
- public:
+// A coroutine handler, type-erased; defined with Asio in omniq/async.hpp.
+struct AsyncHandlerBase {
   virtual ~AsyncHandlerBase() = default;
 };
 
@@ -94,32 +91,31 @@ concept Awaitable = requires {
   typename R::executor_type;
 };
 
-// Makes the Handler of a coroutine handler F. Defined in
-// omniq/async_worker_pool.hpp: include <omniq/async.hpp> to register one.
+// R is asio::awaitable<T>.
+template <class R, class T>
+concept AwaitableOf = Awaitable<R> && std::is_same_v<typename R::value_type, T>;
+
+// Makes the Handler of a coroutine handler F. Defined in omniq/async.hpp:
+// include it to register one.
 template <class F>
 struct AsyncHandlerMaker;
 
-// The result and parameter types of a callable (a function or an object with
-// one operator()), read through std::function's deduction guides.
+// A callable's result type, whether it takes a TaskContext first, and its
+// other parameters (decayed), read through std::function's deduction guides.
 template <class F>
 struct signature : signature<decltype(std::function{std::declval<F>()})> {};
 template <class R, class... A>
 struct signature<std::function<R(A...)>> {
   using result = R;
-  using args = std::tuple<A...>;
+  static constexpr bool context = false;
+  using params = std::tuple<std::remove_cvref_t<A>...>;
 };
-
-template <class Tuple>
-struct takes_context : std::false_type {};
-template <class First, class... Rest>
-struct takes_context<std::tuple<First, Rest...>>
-    : std::is_same<std::remove_cvref_t<First>, TaskContext> {};
-
-template <class Tuple>
-struct drop_first;
-template <class First, class... Rest>
-struct drop_first<std::tuple<First, Rest...>> {
-  using type = std::tuple<Rest...>;
+template <class R, class C, class... A>
+requires std::is_same_v<std::remove_cvref_t<C>, TaskContext>
+struct signature<std::function<R(C, A...)>> {
+  using result = R;
+  static constexpr bool context = true;
+  using params = std::tuple<std::remove_cvref_t<A>...>;
 };
 
 [[noreturn]] void throw_argument_count(const TaskContext& ctx, std::size_t expected);
@@ -128,56 +124,43 @@ void check_no_kwargs(const TaskContext& ctx);
 // True when a one-parameter handler takes the kwargs (there are some, and no args).
 bool takes_kwargs(const TaskContext& ctx);
 
-// Converts ctx.args() to the parameter types in Params (a std::tuple<...>).
-template <class Params, std::size_t... I>
-auto decode_args(const TaskContext& ctx, std::index_sequence<I...>) {
-  constexpr std::size_t n = sizeof...(I);
-  const Value& args = ctx.args();
-  if (args.size() != n) throw_argument_count(ctx, n);
-  check_no_kwargs(ctx);
-  [[maybe_unused]] auto one = [&](auto index_constant) {
-    constexpr std::size_t i = decltype(index_constant)::value;
-    using T = std::remove_cvref_t<std::tuple_element_t<i, Params>>;
-    try {
-      return args[i].template get<T>();
-    } catch (const nlohmann::json::exception& e) {
-      throw_argument_type(ctx, i, e.what());
-    }
-  };
-  return std::tuple<std::remove_cvref_t<std::tuple_element_t<I, Params>>...>{
-      one(std::integral_constant<std::size_t, I>{})...};
+// v as the type of parameter `index`.
+template <class T>
+T convert(const TaskContext& ctx, const Value& v, std::size_t index) {
+  try {
+    return v.template get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    throw_argument_type(ctx, index, e.what());
+  }
 }
 
-template <class Params>
-auto decode_args(const TaskContext& ctx) {
-  if constexpr (std::tuple_size_v<Params> == 1) {
-    if (takes_kwargs(ctx)) {
-      using T = std::remove_cvref_t<std::tuple_element_t<0, Params>>;
-      try {
-        return std::tuple<T>{ctx.kwargs().template get<T>()};
-      } catch (const nlohmann::json::exception& e) {
-        throw_argument_type(ctx, 0, e.what());
-      }
-    }
+// The task's arguments as the types in Params (a std::tuple): its positional
+// args, or for a single parameter its kwargs when it has no positional ones.
+template <class Params, std::size_t... I>
+Params decode_args(const TaskContext& ctx, std::index_sequence<I...>) {
+  constexpr std::size_t n = sizeof...(I);
+  if constexpr (n == 1) {
+    if (takes_kwargs(ctx)) return {convert<std::tuple_element_t<0, Params>>(ctx, ctx.kwargs(), 0)};
   }
-  return decode_args<Params>(ctx, std::make_index_sequence<std::tuple_size_v<Params>>{});
+  if (ctx.args().size() != n) throw_argument_count(ctx, n);
+  check_no_kwargs(ctx);
+  return {convert<std::tuple_element_t<I, Params>>(ctx, ctx.args()[I], I)...};
 }
 
 // Calls f with the decoded arguments (and the context first, if it takes one).
 template <class F>
 decltype(auto) invoke_typed(F& f, TaskContext& ctx) {
-  using Params = typename signature<F>::args;
-  if constexpr (takes_context<Params>::value) {
-    using Rest = typename drop_first<Params>::type;
-    if constexpr (std::tuple_size_v<Rest> == 0) {
-      return f(ctx);
-    } else {
-      return std::apply([&](auto&&... a) -> decltype(auto) { return f(ctx, std::move(a)...); },
-                        decode_args<Rest>(ctx));
-    }
+  using S = signature<F>;
+  using Params = typename S::params;
+  if constexpr (S::context && std::tuple_size_v<Params> == 0) {
+    return f(ctx);  // reads the arguments itself
   } else {
-    return std::apply([&](auto&&... a) -> decltype(auto) { return f(std::move(a)...); },
-                      decode_args<Params>(ctx));
+    auto args = decode_args<Params>(ctx, std::make_index_sequence<std::tuple_size_v<Params>>{});
+    if constexpr (S::context) {
+      return std::apply(f, std::tuple_cat(std::tie(ctx), std::move(args)));
+    } else {
+      return std::apply(f, std::move(args));
+    }
   }
 }
 
@@ -215,13 +198,8 @@ class Registry {
   template <class R, class... Args, class F>
   Registry& add(const TaskDef<R(Args...)>& def, F f) {
     using FR = typename detail::signature<F>::result;
-    if constexpr (detail::Awaitable<FR>) {
-      static_assert(std::is_same_v<typename FR::value_type, R>,
-                    "handler must return the TaskDef's result type (or asio::awaitable of it)");
-    } else {
-      static_assert(std::is_same_v<FR, R>,
-                    "handler must return the TaskDef's result type (or asio::awaitable of it)");
-    }
+    static_assert(std::is_same_v<FR, R> || detail::AwaitableOf<FR, R>,
+                  "handler must return the TaskDef's result type (or asio::awaitable of it)");
     return add(def.name(), std::move(f));
   }
 

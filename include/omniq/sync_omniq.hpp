@@ -7,7 +7,7 @@
 //   pool.start();
 //   int sum = oq.get_result(id, {.wait = true, .timeout = 5s})->value<int>();
 //
-// AsyncOmniQ (omniq/async_omniq.hpp) has the same methods as coroutines; the
+// AsyncOmniQ (omniq/async.hpp) has the same methods as coroutines; the
 // two may share one queue (async()).
 //
 // Thread-safety: an OmniQ may be used from several threads at once; writes
@@ -52,17 +52,9 @@ class OmniQ {
   std::string enqueue(std::string func_path, Value args = Value::array(), TaskOptions options = {});
   // The same, saying whether a task was created (see Enqueued).
   Enqueued submit(std::string func_path, Value args = Value::array(), TaskOptions options = {});
-  // Enqueues a TaskDef's task; the arguments are checked against its
-  // signature at compile time.
-  template <class R, class... A>
-  std::string enqueue(const TaskDef<R(A...)>& def, std::type_identity_t<A>... args) {
-    return enqueue(def.name(), TaskDef<R(A...)>::encode_args(args...));
-  }
-  template <class R, class... A>
-  std::string enqueue_with(const TaskDef<R(A...)>& def, TaskOptions options,
-                           std::type_identity_t<A>... args) {
-    return enqueue(def.name(), TaskDef<R(A...)>::encode_args(args...), std::move(options));
-  }
+  // Enqueues a TaskDef's call, e.g. enqueue(add(2, 3)): its arguments are
+  // checked against the TaskDef's signature at compile time.
+  std::string enqueue(TaskCall call, TaskOptions options = {});
   // Enqueues several tasks (from make_task) in one durable write, all or none.
   std::vector<std::string> enqueue_many(std::vector<Task> tasks);
   // A task for enqueue_many, with defaults from the settings.

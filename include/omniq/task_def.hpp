@@ -3,7 +3,8 @@
 //
 //   inline const omniq::TaskDef<int(int, int)> add{"math.add"};
 //   registry.add(add, [](int a, int b) { return a + b; });
-//   std::string id = oq.enqueue(add, 2, 3);              // enqueue(add, "x") does not compile
+//   std::string id = oq.enqueue(add(2, 3));  // add("x") does not compile; add(2, 3) runs nothing
+//   oq.enqueue(add(4, 5), {.delay = 10s});
 //   int sum = oq.get_result(id, {.wait = true})->value<int>();
 #pragma once
 
@@ -13,6 +14,13 @@
 #include "omniq/task.hpp"
 
 namespace omniq {
+
+// A TaskDef applied to arguments: the handler's name and the encoded
+// positional arguments, ready for enqueue.
+struct TaskCall {
+  std::string func_path;
+  Value args;
+};
 
 template <class Signature>
 class TaskDef;
@@ -25,8 +33,7 @@ class TaskDef<R(Args...)> {
   explicit TaskDef(std::string name) : name_(std::move(name)) {}
   const std::string& name() const { return name_; }
 
-  // Encodes call arguments as the task's positional args.
-  static Value encode_args(const Args&... args) { return Value::array({Value(args)...}); }
+  TaskCall operator()(const Args&... args) const { return {name_, Value::array({Value(args)...})}; }
 
  private:
   std::string name_;

@@ -27,7 +27,7 @@
 #include <optional>
 #include <string>
 
-#include "omniq/async_omniq.hpp"
+#include "omniq/async.hpp"
 
 namespace omniq::web {
 

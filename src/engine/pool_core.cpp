@@ -14,7 +14,7 @@
 
 #include "engine/async_call.hpp"
 #include "log_events.hpp"
-#include "omniq/async_worker_pool.hpp"
+#include "omniq/async.hpp"
 #include "omniq/logging.hpp"
 #include "storage/storage_rules.hpp"
 
@@ -278,7 +278,7 @@ asio::awaitable<void> PoolCore::run_async(std::shared_ptr<Running> r) {
   } else {
     log_events::started(r->task);
     try {
-      value = co_await static_cast<const AsyncHandler&>(*r->handler->async)(r->context);
+      value = co_await static_cast<const AsyncHandler&>(*r->handler->async).run(r->context);
     } catch (...) {
       error = std::current_exception();
     }

@@ -12,7 +12,7 @@
 
 #include <asio/thread_pool.hpp>
 
-#include "omniq/async_omniq.hpp"
+#include "omniq/async.hpp"
 #include "web/http.hpp"
 #include "web/stats_cache.hpp"
 

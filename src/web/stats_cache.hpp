@@ -10,7 +10,7 @@
 #include <mutex>
 #include <optional>
 
-#include "omniq/async_omniq.hpp"
+#include "omniq/async.hpp"
 
 namespace omniq::web {
 

@@ -38,6 +38,20 @@ TEST_P(Queues, ASlowQueueNeverHoldsAnotherQueuesSlots) {
   ASSERT_TRUE(eventually([&] { return oq().stats().queues["mail"][2] == 20; }));
 }
 
+TEST_P(Queues, ATaskDefCallIsEnqueuedWithItsArgumentsAndOptions) {
+  const TaskDef<int(int, int)> add{"math.add"};
+  Registry r;
+  r.add(add, [](int a, int b) { return a + b; });
+  start(std::move(r), fast_options());
+  std::string id = oq().enqueue(add(2, 3), {.max_retries = 7});
+  EXPECT_EQ(wait_result(id).value<int>(), 5);
+  std::optional<Task> t = oq().get_task(id);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->func_path, "math.add");
+  EXPECT_EQ(t->args, Value::array({2, 3}));
+  EXPECT_EQ(t->max_retries, 7);
+}
+
 TEST_P(Queues, LowerPriorityRunsFirst) {
   std::mutex mu;
   std::vector<int> order;

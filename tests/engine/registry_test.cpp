@@ -138,8 +138,10 @@ TEST(Registry, TaskDefChecksTheSignatureAndEncodesArguments) {
   const TaskDef<int(int, std::string)> def{"typed"};
   Registry r;
   r.add(def, [](int n, std::string s) { return n + static_cast<int>(s.size()); });
-  EXPECT_EQ(TaskDef<int(int, std::string)>::encode_args(3, "abc"), Value::array({3, "abc"}));
-  EXPECT_EQ(call(r, "typed", TaskDef<int(int, std::string)>::encode_args(3, "abc")), 6);
+  TaskCall c = def(3, "abc");
+  EXPECT_EQ(c.func_path, "typed");
+  EXPECT_EQ(c.args, Value::array({3, "abc"}));
+  EXPECT_EQ(call(r, "typed", c.args), 6);
 }
 
 TEST(Registry, EmptyNamesAndEmptyHandlersAreRefused) {

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "omniq/async_worker_pool.hpp"
+#include "omniq/async.hpp"
 #include "omniq/settings.hpp"
 
 namespace omniq::cli::bench {
