@@ -5,6 +5,7 @@
 #include "engine/task_queue.hpp"
 #include "omniq/async_omniq.hpp"
 #include "omniq/logging.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace detail {

@@ -79,7 +79,7 @@ struct QueueClaim {
 
 // One durable write: new tasks, then outcomes, then claims.
 struct WriteBatch {
-  std::vector<Task> enqueue{};  // REQUIRES: each passes validate_task
+  std::vector<Task> enqueue{};  // REQUIRES: each is valid, as OmniQ::make_task makes them
   std::vector<Outcome> outcomes{};
   std::vector<QueueClaim> claims{};  // at most one entry per queue
   Timestamp now{};                   // for the claims

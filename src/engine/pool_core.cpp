@@ -19,6 +19,7 @@
 #include "omniq/async_worker_pool.hpp"
 #include "omniq/logging.hpp"
 #include "storage/storage_rules.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::detail {
 namespace {

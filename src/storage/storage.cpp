@@ -8,6 +8,7 @@
 #include "storage/memory/memory_storage.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 

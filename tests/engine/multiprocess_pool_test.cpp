@@ -8,6 +8,7 @@
 
 #include "engine/engine_fixture.hpp"
 #include "support/store_calls.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -11,6 +11,7 @@
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
 #include "support/values.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

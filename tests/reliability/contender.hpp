@@ -15,6 +15,7 @@
 #include "omniq/settings.hpp"
 #include "omniq/storage.hpp"
 #include "support/store_calls.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::reliability {
 

@@ -10,6 +10,7 @@
 #include "omniq/omniq.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -22,6 +22,7 @@
 #include "storage/file/file_storage.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 

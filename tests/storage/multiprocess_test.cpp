@@ -16,6 +16,7 @@
 #include "support/processes.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

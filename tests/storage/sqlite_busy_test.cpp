@@ -9,6 +9,7 @@
 #include "storage/sqlite/sqlite_storage.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -8,6 +8,7 @@
 #include "storage/sqlite_original.hpp"
 #include "storage/storage_rules.hpp"
 #include "support/store_calls.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -10,6 +10,7 @@
 #include "storage/sqlite/sqlite_watch.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
