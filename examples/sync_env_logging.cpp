@@ -23,7 +23,8 @@ int main() {
   omniq::set_log_sinks({std::make_shared<spdlog::sinks::stdout_sink_mt>()});
 
   omniq::OmniQ oq = omniq::OmniQ::from_env();
-  std::cout << "backend: " << omniq::to_string(oq.settings().backend) << "\n";
+  std::cout << "base dir: " << oq.settings().base_dir
+            << ", max retries: " << oq.settings().default_max_retries << "\n";
 
   omniq::Registry registry;
   registry.add("text.shout", [](std::string s) {

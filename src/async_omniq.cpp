@@ -9,6 +9,7 @@
 #include "engine/async_call.hpp"
 #include "engine/on_storage.hpp"
 #include "engine/task_queue.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 

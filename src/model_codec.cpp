@@ -4,6 +4,7 @@
 
 #include "omniq/error.hpp"
 #include "omniq/storage.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

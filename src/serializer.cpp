@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "omniq/error.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

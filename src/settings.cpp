@@ -7,6 +7,7 @@
 
 #include "omniq/error.hpp"
 #include "serializer.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

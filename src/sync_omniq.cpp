@@ -4,6 +4,7 @@
 
 #include "engine/task_queue.hpp"
 #include "omniq/async.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 

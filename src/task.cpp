@@ -11,6 +11,7 @@
 
 #include "cron.hpp"
 #include "omniq/settings.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "omniq/error.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -7,6 +7,7 @@
 #include "engine/pool_core.hpp"
 #include "omniq/async.hpp"
 #include "omniq/logging.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 

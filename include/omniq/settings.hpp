@@ -46,16 +46,6 @@ enum class LogLevel { debug, info, warning, error };
 // work on one SQLite file during a migration.
 enum class Compat { none, original };
 
-std::string_view to_string(Backend b);
-std::string_view to_string(Durability d);
-std::string_view to_string(LogLevel l);
-std::string_view to_string(Compat c);
-// Case-insensitive parsers; nullopt when the text names nothing.
-std::optional<Backend> parse_backend(std::string_view text);
-std::optional<Durability> parse_durability(std::string_view text);
-std::optional<LogLevel> parse_log_level(std::string_view text);  // DEBUG, INFO, WARNING/WARN, ERROR
-std::optional<Compat> parse_compat(std::string_view text);
-
 struct Settings {
   Backend backend = Backend::sqlite;
   std::string database_url = "./omniq.db";

@@ -79,7 +79,7 @@ struct QueueClaim {
 
 // One durable write: new tasks, then outcomes, then claims.
 struct WriteBatch {
-  std::vector<Task> enqueue{};  // REQUIRES: each passes validate_task
+  std::vector<Task> enqueue{};  // REQUIRES: each is valid, as OmniQ::make_task makes them
   std::vector<Outcome> outcomes{};
   std::vector<QueueClaim> claims{};  // at most one entry per queue
   Timestamp now{};                   // for the claims
@@ -194,13 +194,6 @@ class Storage {
 
   // Releases files and connections; further calls throw StorageError.
   virtual void close() = 0;
-
-  // Conveniences over write().
-  Enqueued enqueue(const Task& task);
-  std::vector<Enqueued> enqueue_many(std::span<const Task> tasks);
-  std::vector<Task> claim(Timestamp now, std::size_t n, Duration lease,
-                          std::string queue = "default");
-  std::vector<Applied> finish(std::vector<Outcome> outcomes);
 };
 
 // Builds the store that settings name (memory, file at base_dir, SQLite or

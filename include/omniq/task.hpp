@@ -1,5 +1,5 @@
-// The task models: Task, Schedule, TaskResult, TaskError, and the helpers that
-// create, validate and move tasks between states.
+// The task models: Task, Schedule, TaskResult, TaskError, TaskOptions and
+// Enqueued.
 //
 // Argument and result values are omniq::Value (nlohmann::json): make your own
 // types transportable with the usual to_json/from_json. The models are plain
@@ -10,7 +10,6 @@
 #include <exception>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,17 +21,6 @@
 namespace omniq {
 
 using Value = nlohmann::json;
-
-struct Settings;
-
-// Deepest nesting of arrays/objects accepted in decoded bytes.
-inline constexpr int kMaxDepth = 256;
-// Deepest nesting accepted in arguments and results: a stored record holds
-// them one level down.
-inline constexpr int kMaxValueDepth = kMaxDepth - 1;
-
-// True when `v` nests arrays/objects deeper than max_depth (checked without recursion).
-bool nests_deeper_than(const Value& v, int max_depth);
 
 // When a task runs: not before `eta` (none = as soon as possible), and again
 // after each run, `interval` after it finished or at the next time the `cron`
@@ -149,38 +137,6 @@ struct Enqueued {
 
   friend bool operator==(const Enqueued&, const Enqueued&) = default;
 };
-
-// Returns a new time-ordered UUIDv7 (RFC 9562) for an instant, as lower-case text.
-std::string new_task_id(Timestamp now);
-
-// True when `id` is 1-64 characters of [A-Za-z0-9_-].
-bool is_valid_id(std::string_view id);
-
-// Throws ValidationError (showing the id, escaped and cut short) unless is_valid_id(id).
-// Every id that comes from outside passes through here before it reaches a path or query.
-void validate_id(std::string_view id);
-
-// Throws ValidationError unless `name` is 1-64 characters of [A-Za-z0-9_.-]
-// (a queue name; `what` says which for the message).
-void validate_name(std::string_view name, std::string_view what);
-
-// Creates a PENDING task with a new id, created/updated = now, defaults from
-// settings; a cron task's eta is its first fire time after now. Throws
-// ValidationError for what validate_task rejects.
-Task make_task(std::string func_path, Value args, const TaskOptions& options,
-               const Settings& settings, Timestamp now);
-
-// Throws ValidationError on: invalid id or queue name, empty, over-long or
-// control-character func_path, negative max_retries, non-positive interval or
-// timeout, interval with cron, a bad cron expression or time zone, unique
-// statuses without PENDING, RETRYING and RUNNING, args not an array, kwargs
-// not an object, arguments nested deeper than kMaxValueDepth.
-void validate_task(const Task& task);
-
-// Moves `task` to `to` at time `now`: updates updated_at; on ->RUNNING also
-// increments attempts and sets last_attempt_at. Same-status moves only update
-// updated_at. Throws InvalidTransitionError naming both states otherwise.
-void transition(Task& task, TaskStatus to, Timestamp now);
 
 template <class T>
 T TaskResult::value() const {

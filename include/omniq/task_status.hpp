@@ -11,7 +11,6 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 
 namespace omniq {
@@ -44,16 +43,7 @@ inline constexpr std::array<TaskStatus, 6> kAllStatuses = {
 // The wire name: "PENDING", "RUNNING", ...
 std::string_view to_string(TaskStatus s);
 
-// Returns the status named `text` (exact upper-case wire name), or nullopt.
-std::optional<TaskStatus> parse_status(std::string_view text);
-
 // True for SUCCESS, FAILED and CANCELLED.
 bool is_terminal(TaskStatus s);
-
-// True when the table above allows from -> to (same status included).
-bool can_transition(TaskStatus from, TaskStatus to);
-
-// Throws InvalidTransitionError naming both states unless can_transition(from, to).
-void check_transition(TaskStatus from, TaskStatus to);
 
 }  // namespace omniq

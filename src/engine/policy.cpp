@@ -5,6 +5,7 @@
 
 #include "cron.hpp"
 #include "storage/storage_rules.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -17,6 +17,7 @@
 #include "omniq/async.hpp"
 #include "omniq/logging.hpp"
 #include "storage/storage_rules.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::detail {
 namespace {

@@ -9,6 +9,7 @@
 #include "omniq/error.hpp"
 #include "omniq/logging.hpp"
 #include "storage/storage_rules.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::detail {
 namespace {

@@ -8,35 +8,12 @@
 #include "storage/memory/memory_storage.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 
 std::size_t QueueStats::total() const {
   return std::accumulate(counts.begin(), counts.end(), std::size_t{0});
-}
-
-Enqueued Storage::enqueue(const Task& task) {
-  return enqueue_many({&task, 1}).front();
-}
-
-std::vector<Enqueued> Storage::enqueue_many(std::span<const Task> tasks) {
-  WriteBatch b;
-  b.enqueue.assign(tasks.begin(), tasks.end());
-  return write(b).enqueued;
-}
-
-std::vector<Task> Storage::claim(Timestamp now, std::size_t n, Duration lease, std::string queue) {
-  WriteBatch b;
-  b.claims.push_back({std::move(queue), n});
-  b.now = now;
-  b.lease = lease;
-  return write(b).claimed;
-}
-
-std::vector<Applied> Storage::finish(std::vector<Outcome> outcomes) {
-  WriteBatch b;
-  b.outcomes = std::move(outcomes);
-  return write(b).applied;
 }
 
 std::shared_ptr<Storage> make_storage(const Settings& settings) {

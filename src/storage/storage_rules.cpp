@@ -3,6 +3,7 @@
 #include <set>
 
 #include "omniq/error.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 

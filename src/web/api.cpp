@@ -4,6 +4,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "omniq/version.hpp"
+#include "task_rules.hpp"
 #include "web/queue_metrics.hpp"
 #include "web/task_views.hpp"
 #include "web/token.hpp"

@@ -5,6 +5,8 @@
 #include <prometheus/text_serializer.h>
 #include <algorithm>
 
+#include "task_rules.hpp"
+
 namespace omniq::web {
 
 std::string queue_metrics_text(const QueueStats& stats, Timestamp now) {

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "task_rules.hpp"
+
 namespace omniq::web {
 namespace {
 

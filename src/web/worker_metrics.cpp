@@ -6,6 +6,7 @@
 #include <array>
 
 #include "omniq/web.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::web {
 namespace {

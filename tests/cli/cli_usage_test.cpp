@@ -2,6 +2,7 @@
 // works everywhere; enqueue prints an id on every backend.
 #include "cli/cli_fixture.hpp"
 #include "omniq/task.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

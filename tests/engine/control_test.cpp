@@ -4,6 +4,7 @@
 
 #include "engine/engine_fixture.hpp"
 #include "support/gate.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -240,7 +241,7 @@ TEST_P(EngineTest, LostLeaseStopsTheHandlerAndItsOutcomeIsNotRecorded) {
   ASSERT_TRUE(eventually([&] { return runs.load() == 1; }));
   // Another worker recovers the task (as if this one had died) and claims it.
   ASSERT_EQ(recover_at(clock_->now() + hours(1)), 1u);
-  auto claimed = oq().storage()->claim(clock_->now() + hours(2), 1, hours(2));
+  auto claimed = claim(*oq().storage(), clock_->now() + hours(2), 1, hours(2));
   ASSERT_EQ(claimed.size(), 1u);
   const Task* other = &claimed[0];
   ASSERT_TRUE(eventually([&] { return pool.stats().lost == 1; }));

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "engine/engine_fixture.hpp"
+#include "support/store_calls.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -54,7 +56,7 @@ TEST_P(MultiProcessPools, TwoProcessesShareOneStoreAndRunEachTaskExactlyOnce) {
       tasks.push_back(make_task("record", Value::array(), {}, Settings{}, kStart));
       ids.insert(tasks.back().id);
     }
-    store->enqueue_many(tasks);
+    enqueue_many(*store, tasks);
     store->close();
   }
   std::vector<pid_t> children;

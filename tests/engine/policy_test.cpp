@@ -4,6 +4,7 @@
 #include "engine/engine_fixture.hpp"
 #include "engine/task_queue.hpp"
 #include "storage/memory/memory_storage.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

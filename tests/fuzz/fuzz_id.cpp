@@ -9,6 +9,7 @@
 #include "omniq/error.hpp"
 #include "omniq/task.hpp"
 #include "storage/file/file_record.hpp"
+#include "task_rules.hpp"
 
 namespace {
 

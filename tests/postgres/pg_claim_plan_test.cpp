@@ -2,6 +2,7 @@
 // store runs walks the claim index and never scans the tasks table.
 #include "pg_test_support.hpp"
 #include "storage/postgres/pg_sql.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::pgtest {
 namespace {
@@ -32,7 +33,7 @@ TEST(PgClaimPlan, AMillionQueuedTasksAreClaimedThroughTheClaimIndex) {
   EXPECT_EQ(text.find("Seq Scan on tasks"), std::string::npos) << text;
 
   // And the store claims the lowest priority's earliest tasks, in order.
-  auto claimed = store->claim(now, 10, seconds(30));
+  auto claimed = claim(*store, now, 10, seconds(30));
   ASSERT_EQ(claimed.size(), 10u);
   for (std::size_t i = 1; i < claimed.size(); ++i) {
     EXPECT_EQ(claimed[i].priority, 0);

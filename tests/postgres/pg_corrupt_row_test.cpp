@@ -8,6 +8,7 @@
 
 #include "omniq/logging.hpp"
 #include "pg_test_support.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::pgtest {
 namespace {
@@ -17,7 +18,7 @@ class PgCorruptRow : public ::testing::Test {
   void SetUp() override {
     set_log_sinks({std::make_shared<spdlog::sinks::ostream_sink_mt>(log_)});
     store_ = open_store(schema_);
-    store_->enqueue(good_);
+    enqueue(*store_, good_);
   }
   void TearDown() override {
     set_log_sinks({std::make_shared<spdlog::sinks::stderr_color_sink_mt>()});
@@ -38,7 +39,7 @@ class PgCorruptRow : public ::testing::Test {
 
 TEST_F(PgCorruptRow, AClaimFailsTheRowAsCorruptTaskAndGoesOn) {
   insert_by_hand("corrupt-1", "PENDING", "\"not an array\"");
-  auto claimed = store_->claim(kT0 + seconds(1), 10, seconds(30));
+  auto claimed = claim(*store_, kT0 + seconds(1), 10, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, good_.id);
   auto result = store_->get_result("corrupt-1");
@@ -54,7 +55,7 @@ TEST_F(PgCorruptRow, AClaimFailsTheRowAsCorruptTaskAndGoesOn) {
   EXPECT_EQ(row.text(0, 1), "CorruptTask");
   EXPECT_TRUE(row.boolean(0, 2));
   EXPECT_NE(log_.str().find("corrupt-1"), std::string::npos) << log_.str();
-  EXPECT_TRUE(store_->claim(kT0 + seconds(2), 10, seconds(30)).empty());  // it stays failed
+  EXPECT_TRUE(claim(*store_, kT0 + seconds(2), 10, seconds(30)).empty());  // it stays failed
 }
 
 TEST_F(PgCorruptRow, ListingsLeaveOutABadStatusAndGetTaskNamesIt) {
@@ -70,7 +71,7 @@ TEST_F(PgCorruptRow, ListingsLeaveOutABadStatusAndGetTaskNamesIt) {
     EXPECT_NE(std::string(e.what()).find("bogus-1"), std::string::npos) << e.what();
   }
   EXPECT_EQ(store_->stats().total(), 1u);
-  EXPECT_EQ(store_->claim(kT0 + seconds(1), 10, seconds(30)).size(), 1u);
+  EXPECT_EQ(claim(*store_, kT0 + seconds(1), 10, seconds(30)).size(), 1u);
 }
 
 }  // namespace

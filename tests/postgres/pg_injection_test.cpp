@@ -3,6 +3,8 @@
 // else changes.
 #include "pg_test_support.hpp"
 
+#include "support/store_calls.hpp"
+
 namespace omniq::pgtest {
 namespace {
 
@@ -13,7 +15,7 @@ class PgInjection : public ::testing::Test {
   void SetUp() override {
     store_ = open_store(schema_);
     sentinel_ = make("sentinel");
-    store_->enqueue(sentinel_);
+    enqueue(*store_, sentinel_);
   }
   // Everything but the sentinel is as the test left it, and the tables stand.
   void expect_untouched() {
@@ -40,7 +42,7 @@ TEST_F(PgInjection, FuncPathsKwargsKeysArgsAndUniqueKeysRoundTripVerbatim) {
   t.args = Value::array({"'); DROP TABLE results; --", "\\x00", Value{{"'", "'"}}});
   t.unique_key = "k' OR '1'='1";
   t.unique_statuses = 0x13;  // PENDING, RUNNING, RETRYING
-  ASSERT_TRUE(store_->enqueue(t).created);
+  ASSERT_TRUE(enqueue(*store_, t).created);
   EXPECT_EQ(store_->get_task(t.id), t);
   TaskFilter f;
   f.func_path = kDrop;
@@ -50,7 +52,7 @@ TEST_F(PgInjection, FuncPathsKwargsKeysArgsAndUniqueKeysRoundTripVerbatim) {
   Task twin = make("twin");
   twin.unique_key = t.unique_key;
   twin.unique_statuses = t.unique_statuses;
-  EXPECT_EQ(store_->enqueue(twin), (Enqueued{t.id, false}));
+  EXPECT_EQ(enqueue(*store_, twin), (Enqueued{t.id, false}));
   expect_untouched();
 }
 
@@ -63,17 +65,17 @@ TEST_F(PgInjection, IdsAreValidatedBeforeTheyReachAQuery) {
     EXPECT_THROW(store_->renew_leases(claims, kT0), ValidationError) << id;
     Task t = make();
     t.id = id;
-    EXPECT_THROW(store_->enqueue(t), ValidationError) << id;
+    EXPECT_THROW(enqueue(*store_, t), ValidationError) << id;
   }
   expect_untouched();
 }
 
 TEST_F(PgInjection, QueueNamesAreValidatedOrSentAsValues) {
   EXPECT_THROW(store_->set_paused(kDrop, true), ValidationError);
-  EXPECT_THROW(store_->claim(kT0, 1, seconds(30), kDrop), ValidationError);
+  EXPECT_THROW(claim(*store_, kT0, 1, seconds(30), kDrop), ValidationError);
   Task t = make();
   t.queue = kDrop;
-  EXPECT_THROW(store_->enqueue(t), ValidationError);
+  EXPECT_THROW(enqueue(*store_, t), ValidationError);
   TaskFilter f;
   f.queue = kDrop;
   EXPECT_TRUE(store_->list_tasks(f).empty());

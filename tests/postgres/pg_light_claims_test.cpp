@@ -4,6 +4,8 @@
 // A trigger records the synchronous_commit each write ran under.
 #include "pg_test_support.hpp"
 
+#include "support/store_calls.hpp"
+
 namespace omniq::pgtest {
 namespace {
 
@@ -33,16 +35,16 @@ TEST(PgLightClaims, OnlyAWriteOfClaimsAloneSkipsTheFlushUnderFullDurability) {
   auto conn = connect(schema);
   note_settings(*conn);
 
-  store->enqueue(make());
+  enqueue(*store, make());
   EXPECT_EQ(seen(*conn), std::vector<std::string>{"insert PENDING on"});
-  std::vector<Task> claimed = store->claim(kT0 + seconds(1), 1, seconds(30));
+  std::vector<Task> claimed = claim(*store, kT0 + seconds(1), 1, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(seen(*conn), std::vector<std::string>{"update RUNNING off"});
   Outcome done{claimed[0].id, claimed[0].attempts, TaskStatus::SUCCESS};
   done.at = kT0 + seconds(2);
   done.result = TaskResult{claimed[0].id,    TaskStatus::SUCCESS, Value(1),        std::nullopt,
                            kT0 + seconds(2), claimed[0].attempts, kT0 + seconds(1)};
-  store->finish({done});
+  finish(*store, {done});
   EXPECT_EQ(seen(*conn), std::vector<std::string>{"update SUCCESS on"});
   EXPECT_EQ(store->server_setting("synchronous_commit"), "on");  // the session's own setting
 }
@@ -52,8 +54,8 @@ TEST(PgLightClaims, UnderNormalDurabilityNothingWaitsForTheFlush) {
   auto store = open_store(schema, Durability::normal);
   auto conn = connect(schema);
   note_settings(*conn);
-  store->enqueue(make());
-  store->claim(kT0 + seconds(1), 1, seconds(30));
+  enqueue(*store, make());
+  claim(*store, kT0 + seconds(1), 1, seconds(30));
   EXPECT_EQ(seen(*conn), (std::vector<std::string>{"insert PENDING off", "update RUNNING off"}));
 }
 

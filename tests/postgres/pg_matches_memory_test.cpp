@@ -4,6 +4,7 @@
 // pause, purge, listings, statistics, workers).
 #include "pg_test_support.hpp"
 #include "storage/memory/memory_storage.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::pgtest {
 namespace {
@@ -61,18 +62,18 @@ Value run(Storage& s, const Tasks& ts) {
     }
   };
   const auto& t = ts.all;
-  step("enqueue", of(s.enqueue_many(std::vector<Task>(t.begin(), t.begin() + 9))));
-  thrown("id taken", [&] { s.enqueue(t[0]); });
-  thrown("id twice in a batch", [&] { s.enqueue_many(std::vector<Task>{t[9], t[9]}); });
+  step("enqueue", of(enqueue_many(s, std::vector<Task>(t.begin(), t.begin() + 9))));
+  thrown("id taken", [&] { enqueue(s, t[0]); });
+  thrown("id twice in a batch", [&] { enqueue_many(s, std::vector<Task>{t[9], t[9]}); });
   step("nothing of a failed batch", s.get_task(t[9].id).has_value());
   step("next eta", format_time(s.next_eta().value()));
-  auto first = s.claim(kT0 + seconds(10), 4, seconds(30));
+  auto first = claim(s, kT0 + seconds(10), 4, seconds(30));
   step("claim order", of(first));
   s.set_paused("q2", true);
-  step("paused queue", of(s.claim(kT0 + hours(1), 5, seconds(30), "q2")));
+  step("paused queue", of(claim(s, kT0 + hours(1), 5, seconds(30), "q2")));
   step("stats while paused", of(s.stats()));
   s.set_paused("q2", false);
-  step("queue resumed", of(s.claim(kT0 + hours(1), 5, seconds(30), "q2")));
+  step("queue resumed", of(claim(s, kT0 + hours(1), 5, seconds(30), "q2")));
   Outcome done = outcome(first[0], TaskStatus::SUCCESS, seconds(20));
   done.result = TaskResult{
       first[0].id, TaskStatus::SUCCESS,     Value(nullptr), std::nullopt, kT0 + seconds(20),
@@ -86,11 +87,11 @@ Value run(Storage& s, const Tasks& ts) {
   step("cancel running", static_cast<int>(s.cancel(first[2].id, kT0 + seconds(15))));
   Outcome blocked = outcome(first[2], TaskStatus::SUCCESS, seconds(23));
   Outcome cancelled = outcome(first[2], TaskStatus::CANCELLED, seconds(24));
-  step("outcomes", of(s.finish({done, retry, stale, wrong_attempt, blocked, cancelled})));
+  step("outcomes", of(finish(s, {done, retry, stale, wrong_attempt, blocked, cancelled})));
   step("renew",
        of(s.renew_leases(std::vector<Claim>{{first[0].id, 1}, {first[3].id, 1}, {first[2].id, 1}},
                          kT0 + minutes(2))));
-  auto second = s.claim(kT0 + seconds(61), 10, seconds(30));
+  auto second = claim(s, kT0 + seconds(61), 10, seconds(30));
   step("claim again", of(second));
   step("expired", of(s.expired(kT0 + seconds(95), 10)));
   step("expired, limited", of(s.expired(kT0 + seconds(95), 1)));
@@ -105,11 +106,11 @@ Value run(Storage& s, const Tasks& ts) {
     o.next_eta = kT0 + seconds(200);
     lost.push_back(o);
   }
-  step("lease expired", of(s.finish(lost)));
+  step("lease expired", of(finish(s, lost)));
   step("cancel waiting", static_cast<int>(s.cancel(t[3].id, kT0 + seconds(101))));
   thrown("cancel unknown", [&] { s.cancel("nope", kT0); });
   step("cancel finished", static_cast<int>(s.cancel(first[0].id, kT0 + seconds(101))));
-  step("unique key free again", of(s.enqueue_many(std::vector<Task>{t[10]})));
+  step("unique key free again", of(enqueue_many(s, std::vector<Task>{t[10]})));
   WriteBatch mixed;
   mixed.enqueue = {t[11]};
   mixed.claims = {{"default", 2}, {"q2", 1}};

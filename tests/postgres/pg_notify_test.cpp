@@ -5,6 +5,7 @@
 #include <set>
 
 #include "pg_test_support.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::pgtest {
 namespace {
@@ -33,12 +34,12 @@ TEST(PgNotify, AnotherStoresEnqueueWakesAWatchWithinASecond) {
   ASSERT_NE(watch, nullptr);
   EXPECT_FALSE(readable(watch->fd(), milliseconds(0)));
   auto sent = steady_clock::now();
-  theirs->enqueue(make());
+  enqueue(*theirs, make());
   ASSERT_TRUE(readable(watch->fd(), milliseconds(1000)));
   EXPECT_LT(steady_clock::now() - sent, seconds(1));
   watch->consume();
   EXPECT_FALSE(readable(watch->fd(), milliseconds(0)));
-  theirs->enqueue(make("again"));  // and it keeps working
+  enqueue(*theirs, make("again"));  // and it keeps working
   EXPECT_TRUE(readable(watch->fd(), milliseconds(1000)));
   watch->consume();
 }
@@ -50,7 +51,7 @@ TEST(PgNotify, AnEnqueueNotifiesEachQueueItFillsOnce) {
   listener->exec("LISTEN " + schema, soon());
   std::vector<Task> batch{make("a", {}, "default"), make("b", {}, "q2"), make("c", {}, "default"),
                           make("d", {}, "q2"), make("e", {}, "default")};
-  store->enqueue_many(batch);
+  enqueue_many(*store, batch);
   auto got = heard(*listener, milliseconds(500));
   std::multiset<std::string> payloads;
   for (const auto& [channel, payload] : got) {
@@ -66,15 +67,15 @@ TEST(PgNotify, WritesThatAddNothingNotifyNobody) {
   Task held = make("held");
   held.unique_key = "k";
   held.unique_statuses = 0x13;
-  store->enqueue(held);
+  enqueue(*store, held);
   auto listener = connect(schema);
   listener->exec("LISTEN " + schema, soon());
   Task twin = make("twin");
   twin.unique_key = "k";
   twin.unique_statuses = 0x13;
-  EXPECT_FALSE(store->enqueue(twin).created);           // the key is held: nothing added
-  EXPECT_THROW(store->enqueue(held), ValidationError);  // rolled back
-  store->claim(kT0, 5, seconds(30));
+  EXPECT_FALSE(enqueue(*store, twin).created);           // the key is held: nothing added
+  EXPECT_THROW(enqueue(*store, held), ValidationError);  // rolled back
+  claim(*store, kT0, 5, seconds(30));
   EXPECT_TRUE(heard(*listener, milliseconds(300)).empty());
 }
 

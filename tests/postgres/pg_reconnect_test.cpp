@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include "pg_test_support.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::pgtest {
 namespace {
@@ -32,7 +33,7 @@ TEST(PgReconnect, AStoppedServerFailsCallsInTimeAndTheStoreRecoversAfterARestart
   std::string schema = fresh_schema("reconnect");
   auto store = open_store(schema, Durability::full, seconds(3));
   Task before = make("before");
-  store->enqueue(before);
+  enqueue(*store, before);
   auto watch = store->watch();
   int listening = watch->fd();
 
@@ -48,7 +49,7 @@ TEST(PgReconnect, AStoppedServerFailsCallsInTimeAndTheStoreRecoversAfterARestart
     }
     EXPECT_LT(steady_clock::now() - start, seconds(4));
   }
-  EXPECT_THROW(store->enqueue(make("during")), StorageError);
+  EXPECT_THROW(enqueue(*store, make("during")), StorageError);
   // The watch sees its connection close; consume() then falls back to a timer.
   for (int i = 0; i < 5 && watch->fd() == listening; ++i) {
     readable(watch->fd(), milliseconds(500));
@@ -65,7 +66,7 @@ TEST(PgReconnect, AStoppedServerFailsCallsInTimeAndTheStoreRecoversAfterARestart
   EXPECT_TRUE(eventually([&] { store->get_task(before.id); }, seconds(10)));
   EXPECT_EQ(store->get_task(before.id), before);
   Task after = make("after");
-  EXPECT_TRUE(store->enqueue(after).created);
+  EXPECT_TRUE(enqueue(*store, after).created);
   // The watch reconnects when its timer fires and then hears enqueues again.
   int sock = -1;
   for (int i = 0; i < 100 && sock < 0; ++i) {
@@ -73,7 +74,7 @@ TEST(PgReconnect, AStoppedServerFailsCallsInTimeAndTheStoreRecoversAfterARestart
     int fd = watch->fd();
     if (!readable(fd, milliseconds(0))) {  // a socket with nothing to say: connected
       auto other = open_store(schema);
-      other->enqueue(make("wake", seconds(i)));
+      enqueue(*other, make("wake", seconds(i)));
       if (readable(watch->fd(), milliseconds(1000))) sock = watch->fd();
     }
   }
@@ -87,10 +88,10 @@ TEST(PgReconnect, ACallHeldUpByALockEndsWithinTheTimeout) {
   blocker->exec("BEGIN", soon());
   blocker->exec("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE", soon());
   auto start = steady_clock::now();
-  EXPECT_THROW(store->enqueue(make()), StorageError);
+  EXPECT_THROW(enqueue(*store, make()), StorageError);
   EXPECT_LT(steady_clock::now() - start, milliseconds(2500));
   blocker->exec("ROLLBACK", soon());
-  EXPECT_TRUE(eventually([&] { store->enqueue(make("later")); }, seconds(5)));
+  EXPECT_TRUE(eventually([&] { enqueue(*store, make("later")); }, seconds(5)));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "pg_test_support.hpp"
 #include "storage/postgres/pg_schema.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::pgtest {
 namespace {
@@ -21,7 +22,7 @@ TEST(PgSchema, EightStoresOpeningAnEmptyDatabaseAtOnceAllSucceedAndMigrateOnce) 
       start.arrive_and_wait();
       try {
         auto s = open_store(schema);
-        s->enqueue(make("job", seconds(i)));
+        enqueue(*s, make("job", seconds(i)));
       } catch (const std::exception& e) {
         errors[static_cast<std::size_t>(i)] = e.what();
       }
@@ -39,7 +40,7 @@ TEST(PgSchema, EightStoresOpeningAnEmptyDatabaseAtOnceAllSucceedAndMigrateOnce) 
 TEST(PgSchema, ReopeningKeepsTasksAndVersion) {
   std::string schema = fresh_schema();
   Task t = make();
-  open_store(schema)->enqueue(t);
+  enqueue(*open_store(schema), t);
   auto again = open_store(schema);
   EXPECT_EQ(again->get_task(t.id), t);
   EXPECT_EQ(schema_version(*connect(schema), soon()), kSchemaVersion);

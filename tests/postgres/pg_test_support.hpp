@@ -25,6 +25,7 @@
 #include "storage/postgres/pg_result.hpp"
 #include "storage/postgres/pg_session.hpp"
 #include "storage/postgres/postgres_storage.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::pgtest {
 

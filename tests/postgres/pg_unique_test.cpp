@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "pg_test_support.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::pgtest {
 namespace {
@@ -26,7 +27,7 @@ TEST(PgUnique, EightStoresEnqueueingOneKeyAtOnceCreateExactlyOneTask) {
         t.unique_key = key;
         t.unique_statuses = 0x13;  // PENDING, RUNNING, RETRYING
         start.arrive_and_wait();
-        got[static_cast<std::size_t>(i)] = stores[static_cast<std::size_t>(i)]->enqueue(t);
+        got[static_cast<std::size_t>(i)] = enqueue(*stores[static_cast<std::size_t>(i)], t);
       });
     }
     for (auto& t : threads) t.join();
@@ -49,18 +50,18 @@ TEST(PgUnique, AKeyIsFreeAgainOnceItsHolderLeavesTheStatusesThatHoldIt) {
   Task first = make("first");
   first.unique_key = "k";
   first.unique_statuses = 0x13;
-  ASSERT_TRUE(store->enqueue(first).created);
+  ASSERT_TRUE(enqueue(*store, first).created);
   Task second = make("second", seconds(1));
   second.unique_key = "k";
   second.unique_statuses = 0x13;
-  EXPECT_EQ(store->enqueue(second), (Enqueued{first.id, false}));
-  auto claimed = store->claim(kT0 + seconds(5), 1, seconds(30));
+  EXPECT_EQ(enqueue(*store, second), (Enqueued{first.id, false}));
+  auto claimed = claim(*store, kT0 + seconds(5), 1, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
-  EXPECT_EQ(store->enqueue(second), (Enqueued{first.id, false}));  // RUNNING holds it too
+  EXPECT_EQ(enqueue(*store, second), (Enqueued{first.id, false}));  // RUNNING holds it too
   Outcome done{first.id, 1, TaskStatus::SUCCESS};
   done.at = kT0 + seconds(6);
-  ASSERT_EQ(store->finish({done}), std::vector<Applied>{Applied::yes});
-  EXPECT_EQ(store->enqueue(second), (Enqueued{second.id, true}));
+  ASSERT_EQ(finish(*store, {done}), std::vector<Applied>{Applied::yes});
+  EXPECT_EQ(enqueue(*store, second), (Enqueued{second.id, true}));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "pg_test_support.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::pgtest {
 namespace {
@@ -33,7 +34,7 @@ std::int64_t poll(F f) {
 TEST(PgWriteRetry, AWriteWhoseSessionEndsMidTransactionIsWrittenAgain) {
   std::string schema = fresh_schema("retry");
   auto store = open_store(schema);
-  store->enqueue(make("first"));
+  enqueue(*store, make("first"));
   auto blocker = connect(schema);
   auto watcher = connect(schema);  // outside any transaction: sees pg_stat_activity change
   std::int64_t self = blocker->exec("SELECT pg_backend_pid()", soon()).integer(0, 0);
@@ -42,7 +43,7 @@ TEST(PgWriteRetry, AWriteWhoseSessionEndsMidTransactionIsWrittenAgain) {
 
   Task task = make("second", seconds(1));
   std::optional<Enqueued> enqueued;
-  std::thread writer([&] { enqueued = store->enqueue(task); });
+  std::thread writer([&] { enqueued = enqueue(*store, task); });
   std::int64_t first = poll([&] { return lock_waiter(*watcher, self); });
   std::int64_t second = 0;
   if (first != 0) {
@@ -81,7 +82,7 @@ TEST(PgWriteRetry, AnEnqueueWhoseSessionEndsDuringCommitIsWrittenAgainWhenItDidN
   auto conn = connect(schema);
   trap_first_commit(*conn, "INSERT");
   Task task = make();
-  EXPECT_TRUE(store->enqueue(task).created);
+  EXPECT_TRUE(enqueue(*store, task).created);
   EXPECT_EQ(store->get_task(task.id), task);
   // The trap fired once (the first COMMIT) and the write ran twice.
   EXPECT_EQ(conn->exec("SELECT last_value FROM trap_once", soon()).integer(0, 0), 2);
@@ -92,14 +93,14 @@ TEST(PgWriteRetry, AClaimWhoseSessionEndsDuringCommitFailsAndClaimsNothing) {
   std::string schema = fresh_schema("retry");
   auto store = open_store(schema);
   Task task = make();
-  store->enqueue(task);
+  enqueue(*store, task);
   auto conn = connect(schema);
   trap_first_commit(*conn, "UPDATE");
   // A claim alone writes no transaction id to ask about: it cannot be told
   // whether it committed, so it fails (here it did not commit).
-  EXPECT_THROW(store->claim(kT0 + seconds(1), 1, seconds(30)), StorageError);
+  EXPECT_THROW(claim(*store, kT0 + seconds(1), 1, seconds(30)), StorageError);
   EXPECT_EQ(store->get_task(task.id)->status, TaskStatus::PENDING);
-  auto claimed = store->claim(kT0 + seconds(1), 1, seconds(30));
+  auto claimed = claim(*store, kT0 + seconds(1), 1, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, task.id);
 }
@@ -107,14 +108,14 @@ TEST(PgWriteRetry, AClaimWhoseSessionEndsDuringCommitFailsAndClaimsNothing) {
 TEST(PgWriteRetry, AWriteRidesOutAServerRestart) {
   std::string schema = fresh_schema("retry");
   auto store = open_store(schema, Durability::full, seconds(20));
-  store->enqueue(make("before"));
+  enqueue(*store, make("before"));
   server("pause");
   std::thread restarter([] {
     std::this_thread::sleep_for(milliseconds(1500));
     server("resume");
   });
   Task task = make("during", seconds(1));
-  EXPECT_NO_THROW(store->enqueue(task));
+  EXPECT_NO_THROW(enqueue(*store, task));
   restarter.join();
   EXPECT_EQ(store->get_task(task.id), task);
 }
@@ -122,15 +123,15 @@ TEST(PgWriteRetry, AWriteRidesOutAServerRestart) {
 TEST(PgWriteRetry, AServerAwayLongerThanTheTimeoutFailsWritesAtOnce) {
   std::string schema = fresh_schema("retry");
   auto store = open_store(schema, Durability::full, seconds(4));
-  store->enqueue(make("before"));
+  enqueue(*store, make("before"));
   server("pause");
-  EXPECT_THROW(store->enqueue(make("waits")), StorageError);  // waited for the server
+  EXPECT_THROW(enqueue(*store, make("waits")), StorageError);  // waited for the server
   auto start = steady_clock::now();
-  EXPECT_THROW(store->enqueue(make("fails")), StorageError);
+  EXPECT_THROW(enqueue(*store, make("fails")), StorageError);
   auto took = steady_clock::now() - start;
   server("resume");
   EXPECT_LT(took, seconds(3)) << "a write waited again for a server away for longer than 4 s";
-  EXPECT_NO_THROW(store->enqueue(make("after")));
+  EXPECT_NO_THROW(enqueue(*store, make("after")));
 }
 
 TEST(PgWriteRetry, ASessionIdleInATransactionEndsAfterTheTimeout) {

@@ -8,6 +8,7 @@
 
 #include "engine/engine_fixture.hpp"
 #include "support/gate.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -49,13 +50,13 @@ TEST_P(CancelRequestKept, ALostLeaseAfterTheRequestEndsCancelled) {
   Task t = oq().make_task("job", Value::array(), {.max_retries = 5});
   oq().enqueue_many({t});
   // A worker (in a process that then dies) claims it; the cancel arrives; the lease runs out.
-  auto claimed = oq().storage()->claim(clock_->now(), 1, seconds(30));
+  auto claimed = claim(*oq().storage(), clock_->now(), 1, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   cancel_from_elsewhere(oq(), t.id, clock_->now());
   EXPECT_EQ(recover_at(clock_->now() + minutes(1)), 1u);
   EXPECT_EQ(status(t.id), TaskStatus::CANCELLED);
   EXPECT_EQ(oq().get_result(t.id)->status, TaskStatus::CANCELLED);
-  EXPECT_TRUE(oq().storage()->claim(clock_->now() + hours(1), 10, seconds(30)).empty());
+  EXPECT_TRUE(claim(*oq().storage(), clock_->now() + hours(1), 10, seconds(30)).empty());
 }
 
 TEST_P(CancelRequestKept, AClaimGivenBackAtShutdownAfterTheRequestEndsCancelled) {
@@ -81,7 +82,7 @@ TEST_P(CancelRequestKept, AClaimGivenBackAtShutdownAfterTheRequestEndsCancelled)
   stopper.join();
   EXPECT_EQ(status(first), TaskStatus::SUCCESS);
   EXPECT_EQ(started.load(), 1);
-  EXPECT_TRUE(oq().storage()->claim(clock_->now() + hours(1), 10, seconds(30)).empty());
+  EXPECT_TRUE(claim(*oq().storage(), clock_->now() + hours(1), 10, seconds(30)).empty());
 }
 
 TEST_P(CancelRequestKept, AnIntervalTaskCancelledWhileRunningIsNotRearmed) {

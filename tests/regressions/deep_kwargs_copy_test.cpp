@@ -8,6 +8,7 @@
 #include "omniq/omniq.hpp"
 #include "storage/memory/memory_storage.hpp"
 #include "support/values.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "engine/engine_fixture.hpp"
 #include "support/gate.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -34,7 +35,7 @@ TEST_P(FreeSlotClaims, APoolHoldsNoMoreTasksRunningThanItRuns) {
   EXPECT_EQ(s.count(TaskStatus::RUNNING), 2u);
   EXPECT_EQ(s.count(TaskStatus::PENDING), 8u);
   // The waiting ones are free for another worker, and no attempt was counted for them.
-  auto other = oq().storage()->claim(clock_->now(), 3, seconds(30));
+  auto other = claim(*oq().storage(), clock_->now(), 3, seconds(30));
   EXPECT_EQ(other.size(), 3u);
   for (const Task& t : other) EXPECT_EQ(t.attempts, 1);
   gate.open();

@@ -4,6 +4,8 @@
 // decides: the backoff applies and a repeating task is re-armed.
 #include "engine/engine_fixture.hpp"
 
+#include "support/store_calls.hpp"
+
 namespace omniq::testing {
 namespace {
 
@@ -11,7 +13,7 @@ using LostWorkerPolicy = EngineTest;
 
 // A worker claims the task and dies (its lease is never renewed).
 Task claimed_by_a_dead_worker(OmniQ& oq, Timestamp now) {
-  auto claimed = oq.storage()->claim(now, 1, seconds(30));
+  auto claimed = claim(*oq.storage(), now, 1, seconds(30));
   if (claimed.size() != 1) throw std::runtime_error("nothing claimed");
   return claimed.front();
 }

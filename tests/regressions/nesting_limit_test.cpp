@@ -8,8 +8,10 @@
 
 #include "omniq/omniq.hpp"
 #include "support/backends.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
 #include "support/values.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -41,7 +43,7 @@ TEST_P(NestingLimit, EveryBackendStoresTheDeepestArgumentsValidationAccepts) {
   EXPECT_EQ(depth, kMaxValueDepth);
   auto store = GetParam().open(dir_.path());
   Task t = make_task("job", nested_arrays(depth), {}, Settings{}, system_clock()->now());
-  EXPECT_NO_THROW(store->enqueue(t));
+  EXPECT_NO_THROW(enqueue(*store, t));
   ASSERT_TRUE(store->get_task(t.id).has_value());
   EXPECT_EQ(store->get_task(t.id)->args, nested_arrays(depth));
   store->close();

@@ -10,6 +10,7 @@
 #include "support/backends.hpp"
 #include "support/temp_dir.hpp"
 #include "support/values.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

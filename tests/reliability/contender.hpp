@@ -14,6 +14,8 @@
 
 #include "omniq/settings.hpp"
 #include "omniq/storage.hpp"
+#include "support/store_calls.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::reliability {
 
@@ -31,14 +33,14 @@ inline void contend(Storage& store, int id, int tasks, std::size_t total,
                                   system_clock()->now()));
       }
       if (n == 1) {
-        store.enqueue(batch.front());
+        enqueue(store, batch.front());
       } else {
-        store.enqueue_many(batch);
+        enqueue_many(store, batch);
       }
       enqueued += n;
     }
     Timestamp now = system_clock()->now();
-    std::vector<Task> claimed = store.claim(now, 8, minutes(10));
+    std::vector<Task> claimed = claim(store, now, 8, minutes(10));
     std::vector<Outcome> outcomes;
     for (const Task& t : claimed) {
       on_claim(t.id);
@@ -51,7 +53,7 @@ inline void contend(Storage& store, int id, int tasks, std::size_t total,
       outcomes.push_back(std::move(o));
     }
     if (!outcomes.empty()) {
-      for (Applied applied : store.finish(std::move(outcomes))) {
+      for (Applied applied : finish(store, std::move(outcomes))) {
         if (applied != Applied::yes) {
           throw std::runtime_error("a task claimed here could not be finished");
         }

@@ -20,6 +20,7 @@
 #include "reliability/process_util.hpp"
 #include "support/backends.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::reliability {
 

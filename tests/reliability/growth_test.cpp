@@ -5,6 +5,7 @@
 
 #include "reliability/fault_fixture.hpp"
 #include "support/backends.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::reliability {
 namespace {
@@ -23,7 +24,7 @@ TEST_P(Growth, WorkerMemoryStaysFlatOverALongDrainAndExpiredResultsArePurged) {
   for (std::size_t i = 0; i < n; ++i) {
     batch.push_back(make_task("noop", Value::array(), {}, settings, system_clock()->now()));
     if (batch.size() == 1000 || i + 1 == n) {
-      store->enqueue_many(batch);
+      enqueue_many(*store, batch);
       batch.clear();
     }
   }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "reliability/fault_fixture.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::reliability {
 namespace {
@@ -46,7 +47,7 @@ TEST_P(KillTest, RandomSigkillsDuringTheDrainLoseNothingAndDuplicatesStayBounded
   std::thread producer([&] {
     for (std::size_t i = 0; i < tasks.size(); i += 250) {
       std::span<const Task> chunk(tasks.data() + i, std::min<std::size_t>(250, tasks.size() - i));
-      store->enqueue_many(chunk);
+      enqueue_many(*store, chunk);
     }
     produced = true;
   });

@@ -4,6 +4,8 @@
 // rest, no task runs twice, and none is recovered as lost.
 #include "reliability/fault_fixture.hpp"
 
+#include "support/store_calls.hpp"
+
 namespace omniq::reliability {
 namespace {
 
@@ -17,7 +19,7 @@ TEST_P(StopRestart, SigtermWithTasksInFlightThenRestartCompletesEverythingOnce) 
   args.lease_ms = 30000;  // a lease never runs out here: nothing may be recovered
   auto store = open_store();
   std::vector<std::string> ids;
-  for (const Enqueued& e : store->enqueue_many(rec_tasks(n))) ids.push_back(e.id);
+  for (const Enqueued& e : enqueue_many(*store, rec_tasks(n))) ids.push_back(e.id);
 
   for (int round = 0; round < 3; ++round) {
     auto worker = start_worker(args);

@@ -33,6 +33,7 @@
 #include "omniq/omniq.hpp"
 #include "reliability/contender.hpp"
 #include "support/processes.hpp"
+#include "task_rules.hpp"
 
 namespace {
 

@@ -7,6 +7,7 @@
 
 #include "security/security_fixture.hpp"
 #include "support/values.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -8,7 +8,9 @@
 #include <sqlite3.h>
 
 #include "omniq/omniq.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -45,8 +47,8 @@ TEST(StoredSqlitePayload, RowNestedAHundredThousandLevelsFailsAsCorruptAndOthers
   ASSERT_EQ(rc, SQLITE_OK);
 
   Task good = task_at(seconds(5));
-  store->enqueue(good);
-  auto claimed = store->claim(kT0 + minutes(1), 10, seconds(30));
+  enqueue(*store, good);
+  auto claimed = claim(*store, kT0 + minutes(1), 10, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed.front().id, good.id);
   auto r = store->get_result("deep");

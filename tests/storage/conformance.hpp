@@ -7,7 +7,9 @@
 #include "omniq/error.hpp"
 #include "omniq/settings.hpp"
 #include "support/backends.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 
@@ -37,10 +39,10 @@ class StorageConformance : public ::testing::TestWithParam<BackendFactory> {
     t.schedule.eta = eta;
     return t;
   }
-  std::string put(const Task& t) { return store().enqueue(t).id; }
+  std::string put(const Task& t) { return enqueue(store(), t).id; }
 
   std::vector<Task> claim(Timestamp now, std::size_t n = 1, std::string queue = "default") {
-    return store().claim(now, n, kLease, std::move(queue));
+    return omniq::claim(store(), now, n, kLease, std::move(queue));
   }
   Task claim_one(Timestamp now = kT0, std::string queue = "default") {
     auto t = claim(now, 1, std::move(queue));
@@ -56,7 +58,7 @@ class StorageConformance : public ::testing::TestWithParam<BackendFactory> {
     o.at = at;
     return o;
   }
-  Applied finish(const Outcome& o) { return store().finish({o}).front(); }
+  Applied finish(const Outcome& o) { return omniq::finish(store(), {o}).front(); }
   TaskResult result(const Task& claimed, TaskStatus status, Timestamp at,
                     std::optional<Value> value = std::nullopt) {
     return TaskResult{claimed.id, status,           std::move(value),       std::nullopt,

@@ -22,7 +22,7 @@ TEST_P(StorageConformance, EnqueuedTaskReadsBackWithEveryField) {
   t.unique_key = "welcome:42";
   t.unique_statuses = 0x13;  // PENDING, RUNNING, RETRYING
   t.retry_of = "0192a1b2-0000-7000-8000-000000000001";
-  EXPECT_EQ(store().enqueue(t), (Enqueued{t.id, true}));
+  EXPECT_EQ(enqueue(store(), t), (Enqueued{t.id, true}));
   EXPECT_EQ(get(t.id), t);
 
   Task c = make("report");
@@ -44,18 +44,18 @@ TEST_P(StorageConformance, FuncPathWithQuotesAndSqlIsStoredVerbatim) {
 TEST_P(StorageConformance, EnqueueRefusesADuplicateId) {
   Task t = make();
   put(t);
-  EXPECT_THROW(store().enqueue(t), ValidationError);
+  EXPECT_THROW(enqueue(store(), t), ValidationError);
   EXPECT_EQ(store().stats().total(), 1u);
 }
 
 TEST_P(StorageConformance, EnqueueManyStoresAllInOrderOrNothing) {
   std::vector<Task> batch{make("a"), make("b"), make("c")};
-  auto ids = store().enqueue_many(batch);
+  auto ids = enqueue_many(store(), batch);
   ASSERT_EQ(ids.size(), 3u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(ids[i].id, batch[i].id);
 
   std::vector<Task> bad{make("d"), batch[1]};  // second one exists already
-  EXPECT_THROW(store().enqueue_many(bad), ValidationError);
+  EXPECT_THROW(enqueue_many(store(), bad), ValidationError);
   EXPECT_FALSE(store().get_task(bad[0].id).has_value());
   EXPECT_EQ(store().stats().total(), 3u);
 }
@@ -136,7 +136,7 @@ TEST_P(StorageConformance, OneWriteClaimsFromSeveralQueuesInTheirOrder) {
     t.queue = i % 2 ? "b" : "a";
     tasks.push_back(t);
   }
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   WriteBatch b;
   b.claims = {{"b", 5}, {"a", 1}};
   b.now = kT0 + minutes(1);
@@ -178,7 +178,7 @@ TEST_P(StorageConformance, TaskIsNotDueBeforeItsEta) {
 TEST_P(StorageConformance, ClaimTakesUpToNInOrder) {
   std::vector<Task> tasks;
   for (int i = 0; i < 5; ++i) tasks.push_back(make("job" + std::to_string(i), seconds(i)));
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   auto first = claim(kT0 + minutes(1), 3);
   ASSERT_EQ(first.size(), 3u);
   for (int i = 0; i < 3; ++i) {
@@ -194,7 +194,7 @@ TEST_P(StorageConformance, ClaimTakesUpToNInOrder) {
 TEST_P(StorageConformance, ClaimNeverHandsOneTaskToTwoClaimers) {
   std::vector<Task> tasks;
   for (int i = 0; i < 400; ++i) tasks.push_back(make("job", microseconds(i)));
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   std::mutex mu;
   std::vector<std::string> claimed;
   std::vector<std::thread> threads;
@@ -297,7 +297,7 @@ TEST_P(StorageConformance, AClaimGivenBackWaitsAgainAndIsNeverCurrentAgain) {
 TEST_P(StorageConformance, StoreSurvivesManyTasksAndClaimsInOrder) {
   std::vector<Task> tasks;
   for (int i = 0; i < 1000; ++i) tasks.push_back(make("bulk", microseconds(i)));
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   std::size_t n = 0;
   std::string last;
   for (auto got = claim(kT0 + seconds(1), 7); !got.empty(); got = claim(kT0 + seconds(1), 7)) {
@@ -321,20 +321,20 @@ TEST_P(StorageConformance, SecondEnqueueWithALiveUniqueKeyGetsTheFirstTask) {
   Task second = with_key(make("report", seconds(1)), "nightly");
   Task other = with_key(make("report", seconds(2)), "weekly");
   other.queue = "weekly";
-  EXPECT_EQ(store().enqueue(first), (Enqueued{first.id, true}));
-  EXPECT_EQ(store().enqueue(second), (Enqueued{first.id, false}));
-  EXPECT_EQ(store().enqueue(other), (Enqueued{other.id, true}));
+  EXPECT_EQ(enqueue(store(), first), (Enqueued{first.id, true}));
+  EXPECT_EQ(enqueue(store(), second), (Enqueued{first.id, false}));
+  EXPECT_EQ(enqueue(store(), other), (Enqueued{other.id, true}));
   EXPECT_FALSE(store().get_task(second.id).has_value());
   // Still held while it runs or waits to retry.
   Task c = claim_one(kT0 + minutes(1));
-  EXPECT_EQ(store().enqueue(second).created, false);
+  EXPECT_EQ(enqueue(store(), second).created, false);
   ASSERT_EQ(finish(retrying(c, kT0 + minutes(1), kT0 + minutes(2))), Applied::yes);
-  EXPECT_EQ(store().enqueue(second).created, false);
+  EXPECT_EQ(enqueue(store(), second).created, false);
   // Finished: the key is free again.
   c = claim_one(kT0 + minutes(3));
   ASSERT_EQ(c.id, first.id);
   ASSERT_EQ(finish(done(c, Value(1), kT0 + minutes(3))), Applied::yes);
-  EXPECT_EQ(store().enqueue(second), (Enqueued{second.id, true}));
+  EXPECT_EQ(enqueue(store(), second), (Enqueued{second.id, true}));
 }
 
 TEST_P(StorageConformance, UniqueKeyHeldInFinishedStatusesWhenAsked) {
@@ -344,18 +344,18 @@ TEST_P(StorageConformance, UniqueKeyHeldInFinishedStatusesWhenAsked) {
   Task c = claim_one(kT0 + seconds(1));
   ASSERT_EQ(finish(done(c, Value(1), kT0 + seconds(2))), Applied::yes);
   Task again = with_key(make("sync", seconds(3)), "once", with_success);
-  EXPECT_EQ(store().enqueue(again), (Enqueued{first.id, false}));
+  EXPECT_EQ(enqueue(store(), again), (Enqueued{first.id, false}));
   // A task cancelled before it ran does not hold it (CANCELLED is not in the set).
   Task other = with_key(make("sync", seconds(4)), "twice");
   put(other);
   store().cancel(other.id, kT0 + seconds(5));
   Task next = with_key(make("sync", seconds(6)), "twice");
-  EXPECT_TRUE(store().enqueue(next).created);
+  EXPECT_TRUE(enqueue(store(), next).created);
 }
 
 TEST_P(StorageConformance, UniqueKeyTwiceInOneBatchAddsOneTask) {
   std::vector<Task> batch{with_key(make("a"), "k"), make("b"), with_key(make("c"), "k")};
-  auto r = store().enqueue_many(batch);
+  auto r = enqueue_many(store(), batch);
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0], (Enqueued{batch[0].id, true}));
   EXPECT_EQ(r[1], (Enqueued{batch[1].id, true}));
@@ -371,7 +371,7 @@ TEST_P(StorageConformance, ConcurrentEnqueuesOfOneUniqueKeyCreateOneTask) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       Task t = with_key(make("job", microseconds(i)), "race");
-      Enqueued e = store().enqueue(t);
+      Enqueued e = enqueue(store(), t);
       std::lock_guard lock(mu);
       ids.insert(e.id);
       created += e.created;
@@ -402,7 +402,7 @@ TEST_P(StorageConformance, WorkersAreRecordedAndListedBySeenTime) {
 TEST_P(StorageConformance, FinishedPerMinuteCountsResultsByMinute) {
   std::vector<Task> tasks;
   for (int i = 0; i < 4; ++i) tasks.push_back(make("m", seconds(i)));
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   auto c = claim(kT0 + seconds(5), 4);
   ASSERT_EQ(c.size(), 4u);
   finish(done(c[0], Value(1), kT0 + seconds(10)));

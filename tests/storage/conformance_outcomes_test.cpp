@@ -124,13 +124,13 @@ TEST_P(StorageConformance, OutcomeForAWaitingOrFinishedTaskIsRefused) {
 
 TEST_P(StorageConformance, FinishAppliesEachCurrentClaim) {
   std::vector<Task> tasks{make("a"), make("b", seconds(1)), make("c", seconds(2))};
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   auto claimed = claim(kT0 + seconds(5), 3);
   ASSERT_EQ(claimed.size(), 3u);
   std::vector<Outcome> outs;
   for (const Task& c : claimed) outs.push_back(done(c, Value(c.func_path), kT0 + seconds(6)));
   outs[1].attempt = 99;  // not the current claim
-  EXPECT_EQ(store().finish(outs),
+  EXPECT_EQ(omniq::finish(store(), outs),
             (std::vector<Applied>{Applied::yes, Applied::not_current, Applied::yes}));
   EXPECT_EQ(get(tasks[0].id).status, TaskStatus::SUCCESS);
   EXPECT_EQ(get(tasks[1].id).status, TaskStatus::RUNNING);
@@ -258,7 +258,7 @@ TEST_P(StorageConformance, InvalidIdsAreRefusedBeforeTheyReachTheStore) {
     EXPECT_THROW(store().renew_leases(std::vector<Claim>{{bad, 1}}, kT0), ValidationError);
     Task t = make();
     t.id = bad;
-    EXPECT_THROW(store().enqueue(t), ValidationError);
+    EXPECT_THROW(enqueue(store(), t), ValidationError);
   }
   EXPECT_EQ(store().stats().total(), 0u);
 }
@@ -269,7 +269,7 @@ TEST_P(StorageConformance, ListTasksFiltersPagesAndKeepsEnqueueOrder) {
     tasks.push_back(make(i % 2 ? "odd" : "even", seconds(i)));
     if (i == 5) tasks.back().queue = "other";
   }
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   Task c = claim_one(kT0 + minutes(1));  // tasks[0] RUNNING
   ASSERT_EQ(c.id, tasks[0].id);
 
@@ -321,7 +321,7 @@ TEST_P(StorageConformance, StatsCountEveryStatusPerQueueAndTheOldestWaitingTask)
   std::vector<Task> tasks;
   for (int i = 0; i < 6; ++i) tasks.push_back(make("s", seconds(i)));
   tasks[5].queue = "mail";
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   Task a = claim_one(kT0 + minutes(1));
   Task b = claim_one(kT0 + minutes(1));
   claim_one(kT0 + minutes(1));
@@ -346,7 +346,7 @@ TEST_P(StorageConformance, StatsCountEveryStatusPerQueueAndTheOldestWaitingTask)
 TEST_P(StorageConformance, PurgeDeletesOldResultsAndFinishedTasksOnly) {
   std::vector<Task> tasks;
   for (int i = 0; i < 4; ++i) tasks.push_back(make("p", seconds(i)));
-  store().enqueue_many(tasks);
+  enqueue_many(store(), tasks);
   Task old1 = claim_one(kT0 + minutes(1));
   Task old2 = claim_one(kT0 + minutes(1));
   Task fresh = claim_one(kT0 + minutes(1));
@@ -368,7 +368,7 @@ TEST_P(StorageConformance, ClosedStoreRefusesFurtherCalls) {
   put(make());
   store().close();
   EXPECT_THROW(store().stats(), StorageError);
-  EXPECT_THROW(store().enqueue(make()), StorageError);
+  EXPECT_THROW(enqueue(store(), make()), StorageError);
   store_.reset();
 }
 

@@ -64,12 +64,12 @@ class FileStorageCorruption : public ::testing::TestWithParam<Corruption> {
 TEST_P(FileStorageCorruption, CorruptWaitingFileIsMovedAsideWhileOthersAreClaimed) {
   FileStorage store(file_options(base()));
   Task a = file_task("a"), bad = file_task("bad", seconds(1)), b = file_task("b", seconds(2));
-  store.enqueue(a);
-  store.enqueue(b);
+  enqueue(store, a);
+  enqueue(store, b);
   write_file(queue() / (bad.id + ".task"), GetParam().bytes(bad));
 
   FileStorage other(file_options(base()));  // finds it by listing queue/
-  auto claimed = other.claim(kF0 + minutes(1), 10, kFLease);
+  auto claimed = claim(other, kF0 + minutes(1), 10, kFLease);
   ASSERT_EQ(claimed.size(), 2u);
   EXPECT_EQ(claimed[0].id, a.id);
   EXPECT_EQ(claimed[1].id, b.id);
@@ -83,10 +83,10 @@ TEST_P(FileStorageCorruption, CorruptWaitingFileIsMovedAsideWhileOthersAreClaime
 TEST_P(FileStorageCorruption, FileCorruptedAfterItWasIndexedIsSkippedAtClaimTime) {
   FileStorage store(file_options(base()));
   Task bad = file_task("bad"), good = file_task("good", seconds(1));
-  store.enqueue(bad);
-  store.enqueue(good);
+  enqueue(store, bad);
+  enqueue(store, good);
   write_file(queue() / (bad.id + ".task"), GetParam().bytes(bad));
-  auto claimed = store.claim(kF0 + minutes(1), 10, kFLease);
+  auto claimed = claim(store, kF0 + minutes(1), 10, kFLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, good.id);
   EXPECT_EQ(quarantined(bad.id), 1u);
@@ -94,11 +94,11 @@ TEST_P(FileStorageCorruption, FileCorruptedAfterItWasIndexedIsSkippedAtClaimTime
 
 TEST_P(FileStorageCorruption, CorruptRunningFileRefusesItsOutcomeAndIsMovedAside) {
   FileStorage store(file_options(base()));
-  store.enqueue_many(file_tasks(2));
-  auto claimed = store.claim(kF0 + seconds(5), 2, kFLease);
+  enqueue_many(store, file_tasks(2));
+  auto claimed = claim(store, kF0 + seconds(5), 2, kFLease);
   ASSERT_EQ(claimed.size(), 2u);
   write_file(queue() / (claimed[0].id + ".running"), GetParam().bytes(claimed[0]));
-  EXPECT_EQ(store.finish({success_of(claimed[0], Value(1), kF0 + seconds(6))}).front(),
+  EXPECT_EQ(finish(store, {success_of(claimed[0], Value(1), kF0 + seconds(6))}).front(),
             Applied::not_current);
   EXPECT_EQ(quarantined(claimed[0].id + ".running"), 1u);
   auto lost = store.expired(kF0 + hours(1), 10);  // the healthy one
@@ -109,9 +109,9 @@ TEST_P(FileStorageCorruption, CorruptRunningFileRefusesItsOutcomeAndIsMovedAside
 TEST_P(FileStorageCorruption, CorruptFinishedFileReadsAsAbsentAndIsMovedAsideAfterTheRead) {
   FileStorage store(file_options(base()));
   Task t = file_task();
-  store.enqueue(t);
+  enqueue(store, t);
   Task c = *claim_one(store, kF0);
-  store.finish({success_of(c, Value(1), kF0)});
+  finish(store, {success_of(c, Value(1), kF0)});
   write_file(queue() / (t.id + ".done"), GetParam().bytes(c));
   EXPECT_FALSE(store.get_result(t.id).has_value());
   EXPECT_EQ(quarantined(t.id + ".done"), 1u);
@@ -131,7 +131,7 @@ TEST(FileStorageMisnamed, AFileWhoseRecordDoesNotFitItsNameIsRenamedToFit) {
   fs::path queue = dir / "store" / "queue";
   FileStorage store(file_options(dir / "store"));
   std::vector<Task> tasks = file_tasks(3);
-  store.enqueue_many(tasks);
+  enqueue_many(store, tasks);
   // As a change cut short between its two renames leaves them.
   Task running = tasks[0], finished = tasks[1];
   running.status = TaskStatus::RUNNING;
@@ -141,7 +141,7 @@ TEST(FileStorageMisnamed, AFileWhoseRecordDoesNotFitItsNameIsRenamedToFit) {
   write_file(queue / (tasks[0].id + ".task"), to_value(running).dump());
   write_file(queue / (tasks[1].id + ".task"), to_value(finished).dump());
   FileStorage other(file_options(dir / "store"));
-  auto claimed = other.claim(kF0 + minutes(1), 10, kFLease);
+  auto claimed = claim(other, kF0 + minutes(1), 10, kFLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, tasks[2].id);
   EXPECT_EQ(names_in(queue),
@@ -165,8 +165,8 @@ class StoredFilePayload : public ::testing::TestWithParam<std::string> {
   // A good task is claimed, the planted one ends in corrupt/.
   void expect_isolated(const Task& bad) {
     Task good = file_task("good", seconds(5));
-    store_->enqueue(good);
-    auto claimed = store_->claim(kF0 + minutes(1), 10, seconds(30));
+    enqueue(*store_, good);
+    auto claimed = claim(*store_, kF0 + minutes(1), 10, seconds(30));
     ASSERT_EQ(claimed.size(), 1u);
     EXPECT_EQ(claimed.front().id, good.id);
     EXPECT_FALSE(store_->get_task(bad.id).has_value());

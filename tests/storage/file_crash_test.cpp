@@ -39,13 +39,13 @@ bool killed_at(const fs::path& base, const std::string& what, int n,
 }
 
 void claim_in(FileStorage& s) {
-  s.claim(kF0, 1, kFLease);
+  claim(s, kF0, 1, kFLease);
 }
 
 TEST(FileStorageCrash, ClaimKilledOnceItsRecordWasWrittenIsRecoveredWhenItsLeaseRunsOut) {
   TempDir dir;
   Task t = file_task();
-  FileStorage(file_options(dir / "store")).enqueue(t);
+  FileStorage(file_options(dir / "store")).write({.enqueue = {t}});
   ASSERT_TRUE(killed_at(dir / "store", "written", 1, claim_in));
   // The claimed record is in <id>.task: the rename to .running never came.
   EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".task"});
@@ -53,7 +53,7 @@ TEST(FileStorageCrash, ClaimKilledOnceItsRecordWasWrittenIsRecoveredWhenItsLease
   EXPECT_EQ(s.get_task(t.id)->status, TaskStatus::RUNNING);
   EXPECT_TRUE(s.expired(kF0 + kFLease, 10).empty());  // the lease is still live
   EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".running"});
-  EXPECT_TRUE(s.claim(kF0 + kFLease, 10, kFLease).empty());
+  EXPECT_TRUE(claim(s, kF0 + kFLease, 10, kFLease).empty());
   auto lost = s.expired(kF0 + kFLease + seconds(1), 10);
   ASSERT_EQ(lost.size(), 1u);
   EXPECT_EQ(lost[0].attempts, 1);
@@ -63,7 +63,7 @@ TEST(FileStorageCrash, ClaimKilledOnceItsRecordWasWrittenIsRecoveredWhenItsLease
 TEST(FileStorageCrash, ClaimKilledAfterItsRenameIsRecoveredWhenItsLeaseRunsOut) {
   TempDir dir;
   Task t = file_task();
-  FileStorage(file_options(dir / "store")).enqueue(t);
+  FileStorage(file_options(dir / "store")).write({.enqueue = {t}});
   ASSERT_TRUE(killed_at(dir / "store", "renamed", 1, claim_in));
   EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".running"});
   FileStorage s(file_options(dir / "store"));
@@ -76,7 +76,7 @@ TEST(FileStorageCrash, BatchKilledBeforeAClaimsRenamesLeavesTheTaskWaiting) {
   Task t = file_task();
   Task later = file_task("later", seconds(1));
   later.schedule.eta = kF0 + hours(1);
-  FileStorage(file_options(dir / "store")).enqueue(t);
+  FileStorage(file_options(dir / "store")).write({.enqueue = {t}});
   // New tasks are renamed into place first: killed there, the claim of t
   // (already written to tmp/) never reached queue/.
   ASSERT_TRUE(killed_at(dir / "store", "added", 1, [&](FileStorage& s) {
@@ -101,11 +101,11 @@ TEST(FileStorageCrash, OutcomeKilledOnceItsRecordWasWrittenIsFinishedByTheNextSt
   Task claimed;
   {
     FileStorage s(file_options(dir / "store"));
-    s.enqueue(t);
+    enqueue(s, t);
     claimed = *claim_one(s, kF0);
   }
   ASSERT_TRUE(killed_at(dir / "store", "written", 1, [&](FileStorage& s) {
-    s.finish({success_of(claimed, Value("done"), kF0 + seconds(1))});
+    finish(s, {success_of(claimed, Value("done"), kF0 + seconds(1))});
   }));
   EXPECT_EQ(names_in(dir / "store" / "queue"), std::vector<std::string>{t.id + ".running"});
   FileStorage s(file_options(dir / "store"));
@@ -141,7 +141,7 @@ TEST(FileStorageCrash, KilledAtAnyStepOfADrainLosesNothing) {
     TempDir dir;
     fs::path base = dir / "store";
     std::vector<Task> tasks = file_tasks(kTasks);
-    FileStorage(file_options(base)).enqueue_many(tasks);
+    FileStorage(file_options(base)).write({.enqueue = tasks});
     drain_killed_at(base, n);
     // One file per task, none corrupt.
     std::set<std::string> ids;
@@ -161,10 +161,10 @@ TEST(FileStorageCrash, KilledAtAnyStepOfADrainLosesNothing) {
       o.next_eta = later;
       o.at = later;
       o.lease_expired = true;
-      ASSERT_EQ(s.finish({o}).front(), Applied::yes);
+      ASSERT_EQ(finish(s, {o}).front(), Applied::yes);
     }
-    for (auto c = s.claim(later, 100, kFLease); !c.empty(); c = s.claim(later, 100, kFLease)) {
-      for (const Task& t : c) s.finish({success_of(t, Value(t.id), later)});
+    for (auto c = claim(s, later, 100, kFLease); !c.empty(); c = claim(s, later, 100, kFLease)) {
+      for (const Task& t : c) finish(s, {success_of(t, Value(t.id), later)});
     }
     EXPECT_EQ(s.stats().count(TaskStatus::SUCCESS), tasks.size());
     for (const Task& t : tasks) EXPECT_EQ(s.get_result(t.id)->result, Value(t.id));
@@ -179,8 +179,8 @@ TEST(FileStorageCrash, WriteThatFailsLeavesNoPartialFileAndDamagesNothing) {
   large.args = Value::array({std::string(6000, 'z')});
   {
     FileStorage s(file_options(base));
-    s.enqueue(kept);
-    s.enqueue(large);
+    enqueue(s, kept);
+    enqueue(s, large);
   }
   int rc = in_child([&] {
     ::signal(SIGXFSZ, SIG_IGN);
@@ -192,7 +192,7 @@ TEST(FileStorageCrash, WriteThatFailsLeavesNoPartialFileAndDamagesNothing) {
     Task big = file_task("big");
     big.args = Value::array({std::string(20000, 'x')});
     try {
-      s.enqueue(big);
+      enqueue(s, big);
       return 1;
     } catch (const StorageError& e) {
       std::string what = e.what();
@@ -213,7 +213,7 @@ TEST(FileStorageCrash, WriteThatFailsLeavesNoPartialFileAndDamagesNothing) {
     if (s.get_task(claimed.id) != claimed) return 5;
     if (s.get_task(big.id).has_value()) return 6;
     if (s.get_task(large.id) != large) return 7;
-    return s.finish({success_of(claimed, Value(1), kF0)}).front() == Applied::yes ? 0 : 8;
+    return finish(s, {success_of(claimed, Value(1), kF0)}).front() == Applied::yes ? 0 : 8;
   });
   EXPECT_EQ(rc, 0);
   EXPECT_TRUE(names_in(base / "tmp").empty());

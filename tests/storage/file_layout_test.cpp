@@ -31,13 +31,13 @@ TEST(FileStorageLayout, TaskFilesAreNamedByIdAndStateAndHoldTheirResult) {
   fs::path base = dir / "store";
   FileStorage store(file_options(base));
   Task t = file_task();
-  store.enqueue(t);
+  enqueue(store, t);
   EXPECT_EQ(names_in(base),
             (std::vector<std::string>{"corrupt", "lock", "paused", "queue", "tmp"}));
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".task"});
   Task c = *claim_one(store, kF0);
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".running"});
-  ASSERT_EQ(store.finish({success_of(c, Value(42), kF0 + seconds(1))}).front(), Applied::yes);
+  ASSERT_EQ(finish(store, {success_of(c, Value(42), kF0 + seconds(1))}).front(), Applied::yes);
   EXPECT_EQ(names_in(base / "queue"), std::vector<std::string>{t.id + ".done"});
   EXPECT_TRUE(names_in(base / "tmp").empty());
   EXPECT_TRUE(names_in(base / "corrupt").empty());
@@ -61,8 +61,8 @@ TEST(FileStorageLayout, DirectoriesAre0700AndFiles0600WhateverTheUmask) {
     Task t = file_task();
     t.unique_key = "k";
     t.unique_statuses = 0x13;
-    store.enqueue(t);
-    store.finish({success_of(*claim_one(store, kF0), Value(1), kF0)});
+    enqueue(store, t);
+    finish(store, {success_of(*claim_one(store, kF0), Value(1), kF0)});
     store.set_paused("mail", true);
     store.record_worker({"host:1:1", "host", 1, {{"default", 1}}, kF0, kF0});
     EXPECT_EQ(mode_of(dir / "a"), 0700u);
@@ -83,10 +83,10 @@ TEST(FileStorageLayout, TasksAndResultsSurviveReopening) {
   Task running, done;
   {
     FileStorage store(file_options(base));
-    store.enqueue_many(tasks);
+    enqueue_many(store, tasks);
     done = *claim_one(store, kF0 + minutes(1));
     running = *claim_one(store, kF0 + minutes(1));
-    store.finish({success_of(done, Value("kept"), kF0 + minutes(1))});
+    finish(store, {success_of(done, Value("kept"), kF0 + minutes(1))});
     store.close();
   }
   FileStorage again(file_options(base));
@@ -94,7 +94,7 @@ TEST(FileStorageLayout, TasksAndResultsSurviveReopening) {
   EXPECT_EQ(again.get_result(done.id)->result, Value("kept"));
   EXPECT_EQ(again.get_task(running.id), running);
   EXPECT_EQ(again.stats().total(), 4u);
-  auto rest = again.claim(kF0 + minutes(1), 10, kFLease);
+  auto rest = claim(again, kF0 + minutes(1), 10, kFLease);
   ASSERT_EQ(rest.size(), 2u);
   EXPECT_EQ(rest[0].id, tasks[2].id);
   EXPECT_EQ(rest[1].id, tasks[3].id);
@@ -112,13 +112,13 @@ TEST(FileStorageLayout, DurabilityOffAndNormalKeepEveryRule) {
     std::vector<Task> tasks = file_tasks(50, "n");
     {
       FileStorage store(file_options(base, d));
-      store.enqueue_many(tasks);
-      auto claimed = store.claim(kF0 + seconds(1), 30, kFLease);
+      enqueue_many(store, tasks);
+      auto claimed = claim(store, kF0 + seconds(1), 30, kFLease);
       ASSERT_EQ(claimed.size(), 30u);
       std::vector<Outcome> outs;
       for (const Task& c : claimed) outs.push_back(success_of(c, Value(c.id), kF0 + seconds(2)));
       outs[0].attempt = 7;  // a stale claim is still refused
-      auto applied = store.finish(outs);
+      auto applied = finish(store, outs);
       EXPECT_EQ(applied[0], Applied::not_current);
       EXPECT_EQ(std::count(applied.begin(), applied.end(), Applied::yes), 29);
     }
@@ -142,10 +142,10 @@ TEST(FileStorageLayout, MsgpackSerializerWorksEndToEnd) {
   t.schedule.interval = minutes(5);
   {
     FileStorage store(opts);
-    store.enqueue(t);
+    enqueue(store, t);
     EXPECT_EQ(MsgpackSerializer().decode_task(read_file(base / "queue" / (t.id + ".task"))), t);
     Task c = *claim_one(store, kF0);
-    ASSERT_EQ(store.finish({success_of(c, Value{{"sum", 3}}, kF0 + seconds(1))}).front(),
+    ASSERT_EQ(finish(store, {success_of(c, Value{{"sum", 3}}, kF0 + seconds(1))}).front(),
               Applied::yes);
   }
   FileStorage again(opts);
@@ -158,13 +158,13 @@ TEST(FileStorageLayout, PausedQueuesAndWorkersAreSeenByEveryStoreOnTheDirectory)
   FileStorage a(file_options(dir / "store")), b(file_options(dir / "store"));
   Task mail = file_task("mail");
   mail.queue = "mail";
-  a.enqueue(mail);
+  enqueue(a, mail);
   a.set_paused("mail", true);
   a.set_paused("..", true);  // a valid queue name; its marker stays inside paused/
   EXPECT_EQ(b.stats().paused, (std::vector<std::string>{"..", "mail"}));
-  EXPECT_TRUE(b.claim(kF0, 10, kFLease, "mail").empty());
+  EXPECT_TRUE(claim(b, kF0, 10, kFLease, "mail").empty());
   b.set_paused("mail", false);
-  EXPECT_EQ(a.claim(kF0, 10, kFLease, "mail").size(), 1u);
+  EXPECT_EQ(claim(a, kF0, 10, kFLease, "mail").size(), 1u);
   // Workers, whatever their ids, are entries of workers.json.
   WorkerInfo w{"../h\x01st:7:1", "h", 7, {{"mail", 2}}, kF0, kF0 + seconds(5)};
   a.record_worker(w);
@@ -192,9 +192,9 @@ TEST(FileStorageLayout, ForeignNamesAreLeftAloneAndLinksNeverFollowed) {
   Task dir_named = file_task();
   fs::create_directory(base / "queue" / (dir_named.id + ".task"));
   fs::create_symlink(dir / "outside.json", base / "queue" / (outside.id + ".task"));
-  store.enqueue(real);
+  enqueue(store, real);
 
-  auto claimed = store.claim(kF0 + seconds(1), 10, kFLease);
+  auto claimed = claim(store, kF0 + seconds(1), 10, kFLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, real.id);
   EXPECT_EQ(store.stats().total(), 1u);
@@ -221,7 +221,7 @@ TEST(FileStorageLayout, IdsThatWouldEscapeTheDirectoryAreRefused) {
     EXPECT_THROW(store.renew_leases(std::vector<Claim>{{bad, 1}}, kF0), ValidationError);
     Outcome o = success_of(file_task(), Value(1), kF0);
     o.task_id = bad;
-    EXPECT_THROW(store.finish({o}), ValidationError);
+    EXPECT_THROW(finish(store, {o}), ValidationError);
   }
   EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"store"});
 }

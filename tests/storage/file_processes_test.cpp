@@ -43,7 +43,7 @@ TEST(FileStorageShared, AnotherStoreSeesEnqueuedTasksWithoutListingTheQueue) {
   ASSERT_NE(watch, nullptr);
   auto listings = file_store_hooks::listings.load();
   Task t = file_task();
-  a.enqueue(t);
+  enqueue(a, t);
   pollfd p{watch->fd(), POLLIN, 0};
   EXPECT_EQ(::poll(&p, 1, 1000), 1);  // an idle worker of b would wake
   watch->consume();
@@ -58,7 +58,7 @@ TEST(FileStorageShared, AnotherStoreSeesEnqueuedTasksWithoutListingTheQueue) {
   o.status = TaskStatus::RETRYING;
   o.next_eta = kF0 + seconds(5);
   o.at = kF0;
-  ASSERT_EQ(b.finish({o}).front(), Applied::yes);
+  ASSERT_EQ(finish(b, {o}).front(), Applied::yes);
   EXPECT_EQ(claim_one(a, kF0 + seconds(5))->attempts, 2);
 }
 
@@ -66,7 +66,7 @@ TEST(FileStorageShared, TwoStoresDrainingTogetherNeverClaimATaskTwice) {
   TempDir dir;
   FileStorage a(file_options(dir / "store", Durability::off));
   FileStorage b(file_options(dir / "store", Durability::off));
-  a.enqueue_many(file_tasks(1500));
+  enqueue_many(a, file_tasks(1500));
   std::vector<std::string> got_a, got_b;
   std::thread ta([&] { got_a = drain(a, 7); });
   std::thread tb([&] { got_b = drain(b, 1); });
@@ -81,7 +81,7 @@ TEST(FileStorageShared, TwoStoresDrainingTogetherNeverClaimATaskTwice) {
 
 TEST(FileStorageShared, ProcessesDrainingTogetherNeverClaimATaskTwice) {
   TempDir dir;
-  FileStorage(file_options(dir / "store")).enqueue_many(file_tasks(600));
+  FileStorage(file_options(dir / "store")).write({.enqueue = file_tasks(600)});
   std::vector<pid_t> kids;
   for (int k = 0; k < 3; ++k) {
     pid_t pid = ::fork();
@@ -128,7 +128,7 @@ TEST(FileStorageShared, ProcessesEnqueueingOneUniqueKeyCreateOneTask) {
           t.id = "child-" + std::to_string(k) + "-" + std::to_string(i);  // forks share id state
           t.unique_key = "nightly";
           t.unique_statuses = 0x13;
-          created += s.enqueue(t).created ? 1 : 0;
+          created += enqueue(s, t).created ? 1 : 0;
         }
       } catch (...) {
         created = 99;
@@ -152,7 +152,7 @@ TEST(FileStorageShared, OutcomeOfAClaimAnotherStoreRecoveredIsRefused) {
   TempDir dir;
   FileStorage a(file_options(dir / "store")), b(file_options(dir / "store"));
   Task t = file_task();
-  a.enqueue(t);
+  enqueue(a, t);
   Task first = *claim_one(a, kF0);
   Timestamp late = kF0 + kFLease + seconds(1);
   ASSERT_EQ(b.expired(late, 10).size(), 1u);
@@ -163,13 +163,13 @@ TEST(FileStorageShared, OutcomeOfAClaimAnotherStoreRecoveredIsRefused) {
   lost.next_eta = late;
   lost.at = late;
   lost.lease_expired = true;
-  ASSERT_EQ(b.finish({lost}).front(), Applied::yes);
+  ASSERT_EQ(finish(b, {lost}).front(), Applied::yes);
   Task second = *claim_one(b, late);
-  EXPECT_EQ(a.finish({success_of(first, Value("stale"), late)}).front(), Applied::not_current);
+  EXPECT_EQ(finish(a, {success_of(first, Value("stale"), late)}).front(), Applied::not_current);
   EXPECT_EQ(a.renew_leases(std::vector<Claim>{{t.id, first.attempts}}, late + hours(1)),
             std::vector<Applied>{Applied::not_current});
   EXPECT_EQ(a.get_task(t.id), second);
-  EXPECT_EQ(b.finish({success_of(second, Value("fresh"), late)}).front(), Applied::yes);
+  EXPECT_EQ(finish(b, {success_of(second, Value("fresh"), late)}).front(), Applied::yes);
   EXPECT_EQ(a.get_result(t.id)->result, Value("fresh"));
 }
 
@@ -182,7 +182,8 @@ std::pair<double, std::uint64_t> drain_cost(std::size_t n) {
   EXPECT_FALSE(claim_one(reader, kF0).has_value());
   std::vector<Task> tasks = file_tasks(static_cast<int>(n));
   for (std::size_t i = 0; i < n; i += 500) {
-    writer.enqueue_many(std::span<const Task>(tasks).subspan(i, std::min<std::size_t>(500, n - i)));
+    enqueue_many(writer,
+                 std::span<const Task>(tasks).subspan(i, std::min<std::size_t>(500, n - i)));
   }
   auto reads = file_store_hooks::reads.load();
   auto listings = file_store_hooks::listings.load();

@@ -20,7 +20,9 @@
 #include "omniq/settings.hpp"
 #include "storage/file/file_dir.hpp"
 #include "storage/file/file_storage.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 
@@ -60,7 +62,7 @@ inline Outcome success_of(const Task& claimed, Value v, Timestamp at) {
 
 // Claims one task due at `now`, or returns nullopt.
 inline std::optional<Task> claim_one(Storage& s, Timestamp now) {
-  auto got = s.claim(now, 1, kFLease);
+  auto got = claim(s, now, 1, kFLease);
   if (got.empty()) return std::nullopt;
   return got.front();
 }

@@ -14,7 +14,9 @@
 #include "omniq/settings.hpp"
 #include "support/backends.hpp"
 #include "support/processes.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -50,7 +52,7 @@ class MultiProcess : public ::testing::TestWithParam<BackendFactory> {
     std::vector<std::string> ids;
     for (int i = 0; i < n; i += 250) {
       std::span<const Task> chunk(tasks.data() + i, std::min(250, n - i));
-      for (const Enqueued& e : store->enqueue_many(chunk)) ids.push_back(e.id);
+      for (const Enqueued& e : enqueue_many(*store, chunk)) ids.push_back(e.id);
     }
     store->close();
     return ids;
@@ -60,11 +62,11 @@ class MultiProcess : public ::testing::TestWithParam<BackendFactory> {
   static std::size_t drain(Storage& store, Timestamp now, int tag) {
     std::size_t done = 0;
     for (;;) {
-      auto batch = store.claim(now, 16, kLease);
+      auto batch = claim(store, now, 16, kLease);
       if (batch.empty()) return done;
       std::vector<Outcome> outs;
       for (const Task& t : batch) outs.push_back(success(t, Value(tag), now));
-      for (Applied a : store.finish(outs)) done += a == Applied::yes ? 1 : 0;
+      for (Applied a : finish(store, outs)) done += a == Applied::yes ? 1 : 0;
     }
   }
 
@@ -79,7 +81,7 @@ TEST_P(MultiProcess, FourProcessesClaimEveryTaskExactlyOnce) {
       auto store = open();
       std::ofstream out(dir_ / ("claimed-" + std::to_string(c)));
       for (;;) {
-        auto batch = store->claim(kT0 + seconds(1), 5 + 3 * c, kLease);
+        auto batch = claim(*store, kT0 + seconds(1), 5 + 3 * c, kLease);
         if (batch.empty()) break;
         std::vector<Outcome> outs;
         for (const Task& t : batch) {
@@ -87,7 +89,7 @@ TEST_P(MultiProcess, FourProcessesClaimEveryTaskExactlyOnce) {
           outs.push_back(success(t, Value(c), kT0 + seconds(2)));
         }
         out.flush();
-        for (Applied a : store->finish(outs)) {
+        for (Applied a : finish(*store, outs)) {
           if (a != Applied::yes) throw std::runtime_error("a claimed task could not be finished");
         }
       }
@@ -128,10 +130,10 @@ TEST_P(MultiProcess, AProcessKilledWhileClaimingLosesNoTask) {
     auto store = open();
     for (;;) {  // never stops on its own: it is killed
       std::vector<Outcome> outs;
-      for (const Task& t : store->claim(kT0 + seconds(1), 5, kLease)) {
+      for (const Task& t : claim(*store, kT0 + seconds(1), 5, kLease)) {
         outs.push_back(success(t, Value("first"), kT0 + seconds(2)));
       }
-      if (!outs.empty()) store->finish(outs);
+      if (!outs.empty()) finish(*store, outs);
       if (::write(fds[1], "x", 1) != 1) return;
     }
   });
@@ -174,7 +176,7 @@ TEST_P(MultiProcess, AProcessKilledWhileClaimingLosesNoTask) {
     lost.push_back(o);
   }
   EXPECT_EQ(lost.size(), by_status[TaskStatus::RUNNING]);
-  for (Applied a : store->finish(lost)) EXPECT_EQ(a, Applied::yes);
+  for (Applied a : finish(*store, lost)) EXPECT_EQ(a, Applied::yes);
   std::size_t finished = drain(*store, later, 2);
   EXPECT_EQ(finished, ids.size() - by_status[TaskStatus::SUCCESS]);
   EXPECT_EQ(store->stats().count(TaskStatus::SUCCESS), ids.size());
@@ -191,7 +193,7 @@ TEST_P(MultiProcess, EveryAcknowledgedEnqueueSurvivesAKill) {
     auto store = open();
     for (int i = 0;; ++i) {
       Task t = make_task("ack", Value::array({i}), {}, Settings{}, kT0 + microseconds(i));
-      store->enqueue(t);  // acknowledged: now it must survive
+      enqueue(*store, t);  // acknowledged: now it must survive
       if (::write(fds[1], t.id.data(), kIdBytes) != static_cast<ssize_t>(kIdBytes)) return;
     }
   });
@@ -228,7 +230,7 @@ TEST_P(MultiProcess, EightProcessesRacingOneUniqueKeyCreateExactlyOneTask) {
       for (int i = 0; i < kRounds; ++i) {
         Task t = make_task("race", Value::array({c, i}), {.unique_key = "the-key"}, Settings{},
                            kT0 + microseconds(i));
-        Enqueued e = store->enqueue(t);
+        Enqueued e = enqueue(*store, t);
         out << e.id << " " << e.created << "\n";
       }
       store->close();

@@ -8,7 +8,9 @@
 #include "omniq/settings.hpp"
 #include "storage/sqlite/sqlite_db.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -51,7 +53,7 @@ class SqliteBadRows : public ::testing::Test {
   }
   std::string put(Duration offset) {
     Task t = make_task("good", Value::array({1}), {}, Settings{}, kT0 + offset);
-    return store_->enqueue(t).id;
+    return enqueue(*store_, t).id;
   }
   void expect_failed_as_corrupt(const std::string& id) {
     EXPECT_EQ(raw_->query_text("SELECT status FROM tasks WHERE id = '" + id + "'"), "FAILED");
@@ -77,7 +79,7 @@ TEST_F(SqliteBadRows, ClaimFailsARowWithInvalidJsonArgsAndClaimsTheOthers) {
   insert_raw("bad-args", "PENDING", "[1, 2", kEarly, "2026-11-26T05:00:00.000000+00:00");
   std::string b = put(seconds(2));
 
-  auto claimed = store_->claim(kT0 + minutes(1), 10, kLease);
+  auto claimed = claim(*store_, kT0 + minutes(1), 10, kLease);
   ASSERT_EQ(claimed.size(), 2u);
   EXPECT_EQ(claimed[0].id, a);
   EXPECT_EQ(claimed[1].id, b);
@@ -104,7 +106,7 @@ TEST_F(SqliteBadRows, AnUnknownStatusIsNeverClaimedAndDoesNotBreakQueries) {
   EXPECT_EQ(store_->list_tasks({}).size(), 1u);
   EXPECT_TRUE(logged("list_tasks skipped task odd-status"));
   EXPECT_EQ(store_->stats().total(), 1u);
-  auto claimed = store_->claim(kT0 + minutes(1), 10, kLease);
+  auto claimed = claim(*store_, kT0 + minutes(1), 10, kLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, a);
   EXPECT_EQ(raw_->query_text("SELECT status FROM tasks WHERE id = 'odd-status'"), "PAUSED");
@@ -113,7 +115,7 @@ TEST_F(SqliteBadRows, AnUnknownStatusIsNeverClaimedAndDoesNotBreakQueries) {
 TEST_F(SqliteBadRows, ARowWithoutEtaAndAnUnreadableCreatedAtIsFailed) {
   insert_raw("bad-time", "PENDING", "[]", "NULL", "yesterday at noon");
   std::string a = put(seconds(1));
-  auto claimed = store_->claim(kT0 + minutes(1), 10, kLease);
+  auto claimed = claim(*store_, kT0 + minutes(1), 10, kLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, a);
   EXPECT_EQ(raw_->query_text("SELECT status FROM tasks WHERE id = 'bad-time'"), "FAILED");
@@ -124,13 +126,13 @@ TEST_F(SqliteBadRows, ARowWithoutEtaAndAnUnreadableCreatedAtIsFailed) {
 
 TEST_F(SqliteBadRows, AnInvalidIdIsFailedNotHandedToAWorker) {
   insert_raw("has space", "PENDING", "[]", kEarly, "2026-11-26T05:00:00.000000+00:00");
-  EXPECT_TRUE(store_->claim(kT0 + minutes(1), 10, kLease).empty());
+  EXPECT_TRUE(claim(*store_, kT0 + minutes(1), 10, kLease).empty());
   EXPECT_EQ(raw_->query_text("SELECT status FROM tasks WHERE id = 'has space'"), "FAILED");
 }
 
 TEST_F(SqliteBadRows, ExpiredFailsARunningRowItCannotReadAndListsTheOthers) {
   std::string a = put(seconds(1));
-  ASSERT_EQ(store_->claim(kT0 + seconds(1), 1, kLease).at(0).id, a);
+  ASSERT_EQ(claim(*store_, kT0 + seconds(1), 1, kLease).at(0).id, a);
   insert_raw("bad-running", "RUNNING", "{\"not\": \"an array\"}", kEarly,
              "2026-11-26T05:00:00.000000+00:00", ", lease_expires_at",
              ", '2026-11-26T05:00:30.000000+00:00'");

@@ -7,7 +7,9 @@
 #include "omniq/settings.hpp"
 #include "storage/sqlite/sqlite_db.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -22,7 +24,7 @@ class SqliteBusy : public ::testing::Test {
     store_ = std::make_unique<SQLiteStorage>(
         SQLiteStorage::Options{(dir_ / "q.db").string(), Durability::full, milliseconds(20)});
     waiting_ = make("waiting");
-    store_->enqueue(waiting_);
+    enqueue(*store_, waiting_);
     other_ = std::make_unique<SqliteDb>((dir_ / "q.db").string(), seconds(5));
     other_->exec("BEGIN IMMEDIATE");  // another process's long write transaction
     other_->exec("UPDATE tasks SET func_path = 'uncommitted'");
@@ -43,7 +45,7 @@ class SqliteBusy : public ::testing::Test {
 
 TEST_F(SqliteBusy, AWriteThatCannotGetTheLockIsAStorageErrorSayingWhy) {
   try {
-    store_->enqueue(make("blocked"));
+    enqueue(*store_, make("blocked"));
     ADD_FAILURE() << "expected StorageError";
   } catch (const StorageError& e) {
     std::string why = e.what();
@@ -52,7 +54,7 @@ TEST_F(SqliteBusy, AWriteThatCannotGetTheLockIsAStorageErrorSayingWhy) {
   }
   other_->exec("ROLLBACK");
   Task later = make("later");
-  EXPECT_EQ(store_->enqueue(later).id, later.id);  // the store is fine once the lock is gone
+  EXPECT_EQ(enqueue(*store_, later).id, later.id);  // the store is fine once the lock is gone
 }
 
 TEST_F(SqliteBusy, ReadsSeeTheLastCommitWithoutWaiting) {
@@ -67,8 +69,8 @@ TEST_F(SqliteBusy, ReadsSeeTheLastCommitWithoutWaiting) {
 TEST_F(SqliteBusy, IdlePollsTakeNoWriteLock) {
   // Nothing is due (nor in a paused or empty queue) and no lease ran out:
   // none of these calls needs the lock.
-  EXPECT_TRUE(store_->claim(kT0, 10, seconds(30)).empty());
-  EXPECT_TRUE(store_->claim(kT0 + hours(2), 10, seconds(30), "other").empty());
+  EXPECT_TRUE(claim(*store_, kT0, 10, seconds(30)).empty());
+  EXPECT_TRUE(claim(*store_, kT0 + hours(2), 10, seconds(30), "other").empty());
   WriteBatch nothing;
   nothing.claims = {{"default", 0}};
   EXPECT_TRUE(store_->write(nothing).claimed.empty());

@@ -7,6 +7,8 @@
 #include "storage/sqlite/sqlite_statement.hpp"
 #include "storage/sqlite_original.hpp"
 #include "storage/storage_rules.hpp"
+#include "support/store_calls.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -116,7 +118,7 @@ TEST_F(SqliteCompat, TheOriginalsRowsReadAsTasksAndResults) {
 TEST_F(SqliteCompat, TheOriginalsRowsAreClaimedInDueOrderAndFinished) {
   fill_like_python();
   Timestamp now = kDay + 4h + 7min;
-  auto claimed = store().claim(now, 10, kLease);
+  auto claimed = claim(store(), now, 10, kLease);
   ASSERT_EQ(claimed.size(), 3u);  // py-4 is not due yet
   EXPECT_EQ(claimed[0].id, "py-1");
   EXPECT_EQ(claimed[1].id, "py-2");
@@ -141,7 +143,7 @@ TEST_F(SqliteCompat, TheOriginalsRowsAreClaimedInDueOrderAndFinished) {
   ok.result->result = Value{{"sum", 3}};
   Outcome retry = outcome("py-3", TaskStatus::RETRYING);
   retry.next_eta = now + 1min;
-  EXPECT_EQ(store().finish({ok, outcome("py-2", TaskStatus::FAILED), retry}),
+  EXPECT_EQ(finish(store(), {ok, outcome("py-2", TaskStatus::FAILED), retry}),
             (std::vector<Applied>{Applied::yes, Applied::yes, Applied::yes}));
 
   // What the Python library reads back: its own column forms.
@@ -184,7 +186,7 @@ TEST_F(SqliteCompat, TheOriginalsClaimQueryFindsOmniqsPendingTasks) {
   fractional.timeout = milliseconds(1500);
   Task whole = make_task("d", Value::array(), {}, Settings{}, t0 + 40s);
   Task part = make_task("e", Value::array(), fractional, Settings{}, t0 + 50s);
-  store().enqueue_many(std::vector<Task>{plain, early, later, whole, part});
+  enqueue_many(store(), std::vector<Task>{plain, early, later, whole, part});
 
   // The original's query and its form of "now" (isoformat without fraction).
   SqliteStatement q(*raw_,

@@ -11,6 +11,7 @@
 #include "storage/sqlite/sqlite_statement.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 #include "storage/sqlite_original.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -96,7 +97,7 @@ TEST_F(SqliteQueryPlan, AMillionQueuedTasksAreClaimedThroughTheClaimIndex) {
   SQLiteStorage store(SQLiteStorage::Options{path(), Durability::off});
   Timestamp now = sys_days{2026y / November / 26} + 1h;
   auto start = steady_clock::now();
-  auto claimed = store.claim(now, 100, seconds(30), "q1");
+  auto claimed = claim(store, now, 100, seconds(30), "q1");
   std::printf("claim(100) from 1,000,000 tasks: %.2f ms\n",
               duration<double, std::milli>(steady_clock::now() - start).count());
   ASSERT_EQ(claimed.size(), 100u);

@@ -9,7 +9,9 @@
 #include "storage/sqlite/sqlite_db.hpp"
 #include "storage/sqlite/sqlite_sql.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -116,9 +118,9 @@ TEST_F(SqliteSchema, ReopeningKeepsTasksResultsAndClaims) {
   TaskResult result;
   {
     auto s = open();
-    s->enqueue(waiting);
-    s->enqueue_many(std::vector<Task>{done, running});
-    auto claimed = s->claim(kT0 + seconds(10), 2, seconds(30));
+    enqueue(*s, waiting);
+    enqueue_many(*s, std::vector<Task>{done, running});
+    auto claimed = claim(*s, kT0 + seconds(10), 2, seconds(30));
     ASSERT_EQ(claimed.size(), 2u);
     claimed_running = claimed[1];
     result = TaskResult{done.id,          TaskStatus::SUCCESS, Value{{"answer", 42}},
@@ -129,7 +131,7 @@ TEST_F(SqliteSchema, ReopeningKeepsTasksResultsAndClaims) {
     o.attempt = 1;
     o.result = result;
     o.at = kT0 + seconds(11);
-    ASSERT_EQ(s->finish({o}), std::vector<Applied>{Applied::yes});
+    ASSERT_EQ(finish(*s, {o}), std::vector<Applied>{Applied::yes});
     s->set_paused("mail", true);
     s->close();
   }
@@ -144,11 +146,11 @@ TEST_F(SqliteSchema, ReopeningKeepsTasksResultsAndClaims) {
   EXPECT_EQ(st.count(TaskStatus::SUCCESS), 1u);
   EXPECT_EQ(st.paused, std::vector<std::string>{"mail"});
   EXPECT_EQ(s->next_eta(), kT0 + minutes(5));
-  EXPECT_EQ(s->enqueue(make("again", seconds(3))).created, true);
+  EXPECT_EQ(enqueue(*s, make("again", seconds(3))).created, true);
   Task twin = make("twin", seconds(4));
   twin.unique_key = "mail:1";
   twin.unique_statuses = 0x13;
-  EXPECT_EQ(s->enqueue(twin), (Enqueued{waiting.id, false}));
+  EXPECT_EQ(enqueue(*s, twin), (Enqueued{waiting.id, false}));
   // The reopened store still honours the claim's lease, and lists it after.
   EXPECT_TRUE(s->expired(kT0 + seconds(20), 10).empty());
   auto lost = s->expired(kT0 + minutes(1), 10);
@@ -158,7 +160,7 @@ TEST_F(SqliteSchema, ReopeningKeepsTasksResultsAndClaims) {
 
 TEST_F(SqliteSchema, DatabaseFilesAreCreatedPrivate) {
   auto s = open();
-  s->enqueue(make("job"));  // the -wal and -shm files exist while it is open
+  enqueue(*s, make("job"));  // the -wal and -shm files exist while it is open
   for (const char* suffix : {"", "-wal", "-shm"}) {
     struct stat st {};
     ASSERT_EQ(::stat((path() + suffix).c_str(), &st), 0) << suffix;
@@ -170,7 +172,7 @@ TEST_F(SqliteSchema, FilesArePrivateEvenUnderAPermissiveUmask) {
   mode_t old = ::umask(0);
   auto s = open();
   ::umask(old);
-  s->enqueue(make("job"));
+  enqueue(*s, make("job"));
   for (const char* suffix : {"", "-wal", "-shm"}) {
     struct stat st {};
     ASSERT_EQ(::stat((path() + suffix).c_str(), &st), 0) << suffix;
@@ -182,16 +184,16 @@ TEST_F(SqliteSchema, InMemoryDatabaseWorksOnOneConnectionWithoutAWatch) {
   SQLiteStorage s(SQLiteStorage::Options{":memory:", Durability::off});
   EXPECT_EQ(s.watch(), nullptr);
   Task t = make("mem");
-  s.enqueue(t);
+  enqueue(s, t);
   EXPECT_EQ(s.get_task(t.id), t);
-  auto claimed = s.claim(kT0, 1, seconds(30));
+  auto claimed = claim(s, kT0, 1, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   Outcome o;
   o.task_id = t.id;
   o.attempt = 1;
   o.result = TaskResult{t.id, TaskStatus::SUCCESS, Value(1), {}, kT0, 1, {}};
   o.at = kT0;
-  EXPECT_EQ(s.finish({o}), std::vector<Applied>{Applied::yes});
+  EXPECT_EQ(finish(s, {o}), std::vector<Applied>{Applied::yes});
   EXPECT_EQ(s.stats().count(TaskStatus::SUCCESS), 1u);
 }
 

@@ -13,6 +13,7 @@
 #include "omniq/omniq.hpp"
 #include "storage/sqlite/sqlite_codec.hpp"
 #include "storage/sqlite_original.hpp"
+#include "support/store_calls.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -46,8 +47,8 @@ TEST_F(SqliteSharedOriginal, ANaiveEtaIsReadAsUtcAndTheTaskRuns) {
   EXPECT_EQ(t.schedule.eta, eta);
   EXPECT_EQ(t.created_at, kDay + 2h + 39min);
   EXPECT_EQ(store().next_eta(), eta);
-  EXPECT_TRUE(store().claim(eta - microseconds(1), 10, kLease).empty());
-  auto claimed = store().claim(eta, 10, kLease);
+  EXPECT_TRUE(claim(store(), eta - microseconds(1), 10, kLease).empty());
+  auto claimed = claim(store(), eta, 10, kLease);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, "naive");
   EXPECT_EQ(claimed[0].status, TaskStatus::RUNNING);  // not FAILED as a CorruptTask
@@ -66,10 +67,10 @@ TEST_F(SqliteSharedOriginal, EtasWithOtherOffsetsAreDueAndClaimedByTheirInstant)
 
   // As text, "05:00+02:00" is after 03:15 and "01:00-05:00" before it; as
   // instants it is the other way round.
-  EXPECT_EQ(ids_of(store().claim(kDay + 3h + 15min, 10, kLease)),
+  EXPECT_EQ(ids_of(claim(store(), kDay + 3h + 15min, 10, kLease)),
             (std::vector<std::string>{"no-eta", "plus-two"}));
   EXPECT_EQ(store().next_eta(), kDay + 3h + 30min);
-  EXPECT_EQ(ids_of(store().claim(kDay + 7h, 10, kLease)),
+  EXPECT_EQ(ids_of(claim(store(), kDay + 7h, 10, kLease)),
             (std::vector<std::string>{"naive", "utc", "minus-five"}));
   EXPECT_EQ(text("SELECT group_concat(eta, ' ') FROM (SELECT eta FROM tasks ORDER BY eta)"),
             "2026-11-30T02:00:00.000000+00:00 2026-11-30T03:00:00.000000+00:00 "
@@ -80,7 +81,7 @@ TEST_F(SqliteSharedOriginal, EtasWithOtherOffsetsAreDueAndClaimedByTheirInstant)
 TEST_F(SqliteSharedOriginal, AnEtaThatIsNoTimeFailsItsTaskAndTheQueueGoesOn) {
   insert(due_at("garbage", "next tuesday", "2026-11-30T00:00:00+00:00"));
   insert(due_at("fine", "2026-11-30T01:00:00+00:00", "2026-11-30T00:00:01+00:00"));
-  EXPECT_EQ(ids_of(store().claim(kDay + 2h, 10, kLease)), std::vector<std::string>{"fine"});
+  EXPECT_EQ(ids_of(claim(store(), kDay + 2h, 10, kLease)), std::vector<std::string>{"fine"});
   EXPECT_EQ(text("SELECT status FROM tasks WHERE id = 'garbage'"), "FAILED");
   EXPECT_EQ(store().get_result("garbage")->error->error_type, "CorruptTask");
 }
@@ -115,8 +116,9 @@ TEST_F(SqliteSharedOriginal, ARunningRowWithoutALeaseIsRecoveredAfterTheOriginal
   o.lease_expired = true;
   Outcome early = o;
   early.at = claimed_at + seconds(29);  // the original's worker may still be at it
-  EXPECT_EQ(store().finish({early, o}), (std::vector<Applied>{Applied::not_current, Applied::yes}));
-  EXPECT_EQ(ids_of(store().claim(kDay + 3h, 10, kLease)), std::vector<std::string>{"theirs"});
+  EXPECT_EQ(finish(store(), {early, o}),
+            (std::vector<Applied>{Applied::not_current, Applied::yes}));
+  EXPECT_EQ(ids_of(claim(store(), kDay + 3h, 10, kLease)), std::vector<std::string>{"theirs"});
 }
 
 TEST_F(SqliteSharedOriginal, UnderCompatOriginalOnlyTheOriginalsStatusesAreWritten) {

@@ -9,7 +9,9 @@
 
 #include "omniq/settings.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -43,7 +45,7 @@ class SqliteThroughput : public ::testing::Test {
 
   void enqueue_in_batches() {
     for (int i = 0; i < kTasks; i += kBatch) {
-      store_->enqueue_many(std::span<const Task>(tasks_.data() + i, kBatch));
+      enqueue_many(*store_, std::span<const Task>(tasks_.data() + i, kBatch));
     }
   }
 
@@ -54,7 +56,7 @@ class SqliteThroughput : public ::testing::Test {
 
 TEST_F(SqliteThroughput, DISABLED_SingleEnqueues) {
   measure("10,000 single enqueue calls, one thread", [&] {
-    for (const Task& t : tasks_) store_->enqueue(t);
+    for (const Task& t : tasks_) enqueue(*store_, t);
   });
   EXPECT_EQ(store_->stats().total(), static_cast<std::size_t>(kTasks));
 }
@@ -64,7 +66,7 @@ TEST_F(SqliteThroughput, DISABLED_SingleEnqueuesFromEightThreads) {
     std::vector<std::thread> threads;
     for (int w = 0; w < 8; ++w) {
       threads.emplace_back([&, w] {
-        for (int i = w; i < kTasks; i += 8) store_->enqueue(tasks_[i]);
+        for (int i = w; i < kTasks; i += 8) enqueue(*store_, tasks_[i]);
       });
     }
     for (auto& t : threads) t.join();
@@ -83,7 +85,7 @@ TEST_F(SqliteThroughput, DISABLED_DrainInBatchesOf100) {
   measure("drain 10,000: claim(100) + finish(100)", [&] {
     Timestamp now = kT0 + seconds(1);
     for (;;) {
-      auto batch = store_->claim(now, kBatch, seconds(30));
+      auto batch = claim(*store_, now, kBatch, seconds(30));
       if (batch.empty()) break;
       std::vector<Outcome> outs;
       outs.reserve(batch.size());
@@ -95,7 +97,7 @@ TEST_F(SqliteThroughput, DISABLED_DrainInBatchesOf100) {
         o.at = now;
         outs.push_back(std::move(o));
       }
-      for (Applied a : store_->finish(outs)) done += a == Applied::yes;
+      for (Applied a : finish(*store_, outs)) done += a == Applied::yes;
     }
   });
   EXPECT_EQ(done, static_cast<std::size_t>(kTasks));
@@ -106,7 +108,7 @@ TEST_F(SqliteThroughput, DISABLED_IdleClaimPolls) {
   enqueue_in_batches();
   std::size_t claimed = 0;
   auto start = steady_clock::now();
-  for (int i = 0; i < 100000; ++i) claimed += store_->claim(kT0, 10, seconds(30)).size();
+  for (int i = 0; i < 100000; ++i) claimed += claim(*store_, kT0, 10, seconds(30)).size();
   double us = duration<double, std::micro>(steady_clock::now() - start).count() / 100000;
   std::printf("%-58s %8.2f us per call\n", "claim() with nothing due, 10,000 waiting", us);
   EXPECT_EQ(claimed, 0u);

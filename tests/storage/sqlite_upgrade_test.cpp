@@ -8,6 +8,7 @@
 #include "storage/sqlite/sqlite_db.hpp"
 #include "storage/sqlite/sqlite_sql.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
 
 namespace omniq::testing {
@@ -83,8 +84,8 @@ TEST_F(SqliteUpgrade, Version1IsUpgradedInPlaceAndItsRowsReadWithDefaults) {
 
 TEST_F(SqliteUpgrade, Version1TasksAreClaimedAndRecoveredAfterTheUpgrade) {
   SQLiteStorage store(SQLiteStorage::Options{path()});
-  EXPECT_TRUE(store.claim(kT0, 10, seconds(30)).empty());  // due at +5 s
-  auto claimed = store.claim(kT0 + seconds(5), 10, seconds(30));
+  EXPECT_TRUE(claim(store, kT0, 10, seconds(30)).empty());  // due at +5 s
+  auto claimed = claim(store, kT0 + seconds(5), 10, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, "v1-waiting");
   EXPECT_EQ(claimed[0].attempts, 1);
@@ -99,8 +100,8 @@ TEST_F(SqliteUpgrade, Version1TasksAreClaimedAndRecoveredAfterTheUpgrade) {
   o.next_eta = kT0 + seconds(1);
   o.at = kT0;
   o.lease_expired = true;
-  EXPECT_EQ(store.finish({o}), std::vector<Applied>{Applied::yes});
-  EXPECT_EQ(store.claim(kT0 + seconds(1), 10, seconds(30)).at(0).id, "v1-running");
+  EXPECT_EQ(finish(store, {o}), std::vector<Applied>{Applied::yes});
+  EXPECT_EQ(claim(store, kT0 + seconds(1), 10, seconds(30)).at(0).id, "v1-running");
   store.close();
 }
 

@@ -8,7 +8,9 @@
 #include "storage/sqlite/sqlite_db.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 #include "storage/sqlite/sqlite_watch.hpp"
+#include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {
@@ -45,20 +47,20 @@ TEST_F(SqliteWatchTest, AnotherStoresCommitMakesTheWatchReadableAndConsumeDrains
   watch->consume();
   EXPECT_FALSE(readable(watch->fd(), milliseconds(0)));
 
-  busy->enqueue(make("wake up"));
+  enqueue(*busy, make("wake up"));
   EXPECT_TRUE(readable(watch->fd(), seconds(1)));
   watch->consume();
   EXPECT_FALSE(readable(watch->fd(), milliseconds(0)));
 
   // A claim, an outcome: every commit wakes it again.
-  auto claimed = busy->claim(kT0, 1, seconds(30));
+  auto claimed = claim(*busy, kT0, 1, seconds(30));
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_TRUE(readable(watch->fd(), seconds(1)));
   watch->consume();
   EXPECT_FALSE(readable(watch->fd(), milliseconds(0)));
   // Reads and idle claims commit nothing, so they wake nobody.
   busy->stats();
-  busy->claim(kT0, 1, seconds(30));
+  claim(*busy, kT0, 1, seconds(30));
   EXPECT_FALSE(readable(watch->fd(), milliseconds(50)));
   busy->close();
   idle->close();
@@ -70,9 +72,9 @@ TEST_F(SqliteWatchTest, AWatchMadeBeforeTheWalExistsFindsItWhenItAppears) {
   auto store = open();  // creates the database and its -wal file
   EXPECT_TRUE(readable(watch.fd(), seconds(1)));
   watch.consume();  // now watches the -wal file itself
-  store->enqueue(make("first"));
+  enqueue(*store, make("first"));
   watch.consume();
-  store->enqueue(make("second"));
+  enqueue(*store, make("second"));
   EXPECT_TRUE(readable(watch.fd(), seconds(1)));
   watch.consume();
   EXPECT_FALSE(readable(watch.fd(), milliseconds(0)));

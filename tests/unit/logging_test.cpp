@@ -8,6 +8,7 @@
 
 #include "log_events.hpp"
 #include "omniq/settings.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "omniq/error.hpp"
 #include "omniq/settings.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

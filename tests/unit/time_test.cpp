@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "omniq/error.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

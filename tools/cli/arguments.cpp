@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "omniq/error.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::cli {
 

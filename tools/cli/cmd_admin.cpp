@@ -7,6 +7,7 @@
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "output.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::cli {
 

@@ -22,6 +22,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "plugins.hpp"
+#include "task_rules.hpp"
 #include "worker_metrics.hpp"
 
 namespace omniq::cli {

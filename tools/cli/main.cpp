@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "omniq/error.hpp"
 #include "omniq/version.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::cli {
 

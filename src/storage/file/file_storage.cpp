@@ -9,6 +9,7 @@
 
 #include "file_storage_impl.hpp"
 #include "storage/storage_rules.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

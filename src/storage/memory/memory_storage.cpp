@@ -8,6 +8,7 @@
 
 #include "omniq/error.hpp"
 #include "storage/storage_rules.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 

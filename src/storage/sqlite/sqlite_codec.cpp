@@ -6,6 +6,7 @@
 #include "serializer.hpp"
 #include "sqlite_sql.hpp"
 #include "storage/storage_rules.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

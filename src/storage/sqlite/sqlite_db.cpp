@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sqlite_statement.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -13,6 +13,7 @@
 #include "omniq/version.hpp"
 #include "pg_scratch.hpp"
 #include "progress.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::cli::bench {
 

@@ -15,6 +15,7 @@
 #include "bench/pg_scratch.hpp"
 #include "bench/progress.hpp"
 #include "commands.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::cli {
 namespace {

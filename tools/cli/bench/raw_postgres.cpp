@@ -23,6 +23,7 @@
 #include "measure.hpp"
 #include "omniq/task.hpp"
 #include "pg_scratch.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::cli::bench {
 namespace {

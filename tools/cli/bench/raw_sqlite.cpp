@@ -22,6 +22,7 @@
 #include "bench_store.hpp"
 #include "measure.hpp"
 #include "omniq/task.hpp"
+#include "task_rules.hpp"
 
 namespace omniq::cli::bench {
 namespace {
