@@ -3,17 +3,16 @@
 namespace omniq {
 namespace detail {
 
-void throw_argument_count(const TaskContext& ctx, std::size_t expected) {
-  throw ArgumentError(ctx.func_path() + " takes " + std::to_string(expected) +
-                      " argument(s), got " + std::to_string(ctx.args().size()));
-}
-
 void throw_argument_type(const TaskContext& ctx, std::size_t index, const char* what) {
   throw ArgumentError(ctx.func_path() + ": argument " + std::to_string(index + 1) +
                       " does not convert to the handler's parameter type: " + what);
 }
 
-void check_no_kwargs(const TaskContext& ctx) {
+void check_positional(const TaskContext& ctx, std::size_t n) {
+  if (ctx.args().size() != n) {
+    throw ArgumentError(ctx.func_path() + " takes " + std::to_string(n) + " argument(s), got " +
+                        std::to_string(ctx.args().size()));
+  }
   if (!ctx.kwargs().empty()) {
     throw ArgumentError(ctx.func_path() +
                         ": the task has keyword arguments, which only a handler with one "

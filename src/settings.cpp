@@ -196,7 +196,7 @@ Settings Settings::from_env(const EnvLookup& lookup) {
     if (!n || *n == 0) bad_var(name, value, "a whole number of bytes from 1 to 17179869184");
     s.max_task_bytes = static_cast<std::size_t>(*n);
   });
-  if (s.backend == Backend::sqlite && s.is_postgres_url()) {
+  if (s.backend == Backend::sqlite && is_postgres_url(s)) {
     bad_var("OMNIQ_DB_URL", s.database_url,
             "a path, sqlite:///path or :memory: for the sqlite backend (a postgresql:// URL "
             "needs OMNIQ_BACKEND=postgres)");
@@ -206,8 +206,8 @@ Settings Settings::from_env(const EnvLookup& lookup) {
 }
 
 void Settings::validate() const {
-  if (backend == Backend::sqlite) sqlite_path();  // throws for an unusable URL
-  if (backend == Backend::postgres && !is_postgres_url()) {
+  if (backend == Backend::sqlite) sqlite_path(*this);  // throws for an unusable URL
+  if (backend == Backend::postgres && !is_postgres_url(*this)) {
     throw ConfigError("database_url \"" + shown(database_url) +
                       "\" is not a PostgreSQL URL: the postgres backend needs "
                       "postgresql://user@host:port/db (OMNIQ_DB_URL)");
@@ -234,23 +234,23 @@ void Settings::validate() const {
   if (max_task_bytes == 0) throw ConfigError("max_task_bytes must be greater than 0");
 }
 
-bool Settings::is_postgres_url() const {
-  return database_url.starts_with("postgresql://") || database_url.starts_with("postgres://");
+bool is_postgres_url(const Settings& s) {
+  return s.database_url.starts_with("postgresql://") || s.database_url.starts_with("postgres://");
 }
 
-std::string Settings::sqlite_path() const {
-  std::string_view url = database_url;
+std::string sqlite_path(const Settings& s) {
+  std::string_view url = s.database_url;
   if (url.starts_with("sqlite:///")) {
     url.remove_prefix(10);
   } else if (url.find("://") != std::string_view::npos) {
-    throw ConfigError("database_url \"" + shown(database_url) +
+    throw ConfigError("s.database_url \"" + shown(s.database_url) +
                       "\" is not supported: expected a path, sqlite:///path or :memory:");
   }
   if (url.empty()) {
-    throw ConfigError("database_url is empty: expected a path, sqlite:///path or :memory:");
+    throw ConfigError("s.database_url is empty: expected a path, sqlite:///path or :memory:");
   }
   if (url.find('\0') != std::string_view::npos) {
-    throw ConfigError("database_url contains a NUL character");
+    throw ConfigError("s.database_url contains a NUL character");
   }
   return std::string(url);
 }

@@ -1,4 +1,4 @@
-#include "omniq/sync_omniq.hpp"
+#include "omniq/omniq.hpp"
 
 #include <condition_variable>
 

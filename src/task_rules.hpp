@@ -97,4 +97,10 @@ std::optional<Durability> parse_durability(std::string_view text);
 std::optional<LogLevel> parse_log_level(std::string_view text);  // DEBUG, INFO, WARNING/WARN, ERROR
 std::optional<Compat> parse_compat(std::string_view text);
 
+// The SQLite path that settings.database_url names (":memory:" for an
+// in-memory DB). Throws ConfigError for a URL that names none.
+std::string sqlite_path(const Settings& settings);
+// True when settings.database_url is a postgresql:// or postgres:// URL.
+bool is_postgres_url(const Settings& settings);
+
 }  // namespace omniq

@@ -163,6 +163,15 @@ Duration from_seconds(double seconds) {
   return Duration{static_cast<Duration::rep>(std::llround(seconds * 1e6))};
 }
 
+namespace {
+
+class SystemClock final : public Clock {
+ public:
+  Timestamp now() const override;
+};
+
+}  // namespace
+
 Timestamp SystemClock::now() const {
   return time_point_cast<Duration>(system_clock::now());
 }

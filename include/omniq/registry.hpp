@@ -37,7 +37,6 @@
 
 #include "omniq/error.hpp"
 #include "omniq/task.hpp"
-#include "omniq/task_def.hpp"
 
 namespace omniq {
 
@@ -118,9 +117,9 @@ struct signature<std::function<R(C, A...)>> {
   using params = std::tuple<std::remove_cvref_t<A>...>;
 };
 
-[[noreturn]] void throw_argument_count(const TaskContext& ctx, std::size_t expected);
+// Throws ArgumentError unless the task has n positional arguments and no kwargs.
+void check_positional(const TaskContext& ctx, std::size_t n);
 [[noreturn]] void throw_argument_type(const TaskContext& ctx, std::size_t index, const char* what);
-void check_no_kwargs(const TaskContext& ctx);
 // True when a one-parameter handler takes the kwargs (there are some, and no args).
 bool takes_kwargs(const TaskContext& ctx);
 
@@ -142,8 +141,7 @@ Params decode_args(const TaskContext& ctx, std::index_sequence<I...>) {
   if constexpr (n == 1) {
     if (takes_kwargs(ctx)) return {convert<std::tuple_element_t<0, Params>>(ctx, ctx.kwargs(), 0)};
   }
-  if (ctx.args().size() != n) throw_argument_count(ctx, n);
-  check_no_kwargs(ctx);
+  check_positional(ctx, n);
   return {convert<std::tuple_element_t<I, Params>>(ctx, ctx.args()[I], I)...};
 }
 

@@ -74,11 +74,6 @@ struct Settings {
   // Throws ConfigError when a field is unusable (empty path, negative number,
   // unknown serializer, backoff cap below its base...).
   void validate() const;
-
-  // The SQLite path that database_url names (":memory:" for an in-memory DB).
-  std::string sqlite_path() const;
-  // True when database_url is a postgresql:// or postgres:// URL.
-  bool is_postgres_url() const;
 };
 
 }  // namespace omniq

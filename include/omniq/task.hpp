@@ -1,4 +1,4 @@
-// The task models: Task, Schedule, TaskResult, TaskError, TaskOptions and
+// The task models: Task, Schedule, TaskResult, TaskError, TaskDef, TaskOptions and
 // Enqueued.
 //
 // Argument and result values are omniq::Value (nlohmann::json): make your own
@@ -102,7 +102,16 @@ struct TaskResult {
   // The result value converted to T. Throws SerializationError when there is
   // no value or it does not convert.
   template <class T>
-  T value() const;
+  T value() const {
+    if (!result) {
+      throw SerializationError("task " + task_id + " has no result value");
+    }
+    try {
+      return result->template get<T>();
+    } catch (const nlohmann::json::exception& e) {
+      throw SerializationError("result of task " + task_id + " does not convert: " + e.what());
+    }
+  }
 
   friend bool operator==(const TaskResult&, const TaskResult&) = default;
 };
@@ -138,16 +147,36 @@ struct Enqueued {
   friend bool operator==(const Enqueued&, const Enqueued&) = default;
 };
 
-template <class T>
-T TaskResult::value() const {
-  if (!result) {
-    throw SerializationError("task " + task_id + " has no result value");
-  }
-  try {
-    return result->template get<T>();
-  } catch (const nlohmann::json::exception& e) {
-    throw SerializationError("result of task " + task_id + " does not convert: " + e.what());
-  }
-}
+// A TaskDef applied to arguments: the handler's name and the encoded
+// positional arguments, ready for enqueue.
+struct TaskCall {
+  std::string func_path;
+  Value args;
+};
+
+// TaskDef: a task's name together with its signature, so that enqueueing and
+// registering it are checked by the compiler.
+//
+//   inline const omniq::TaskDef<int(int, int)> add{"math.add"};
+//   registry.add(add, [](int a, int b) { return a + b; });
+//   std::string id = oq.enqueue(add(2, 3));  // add("x") does not compile; add(2, 3) runs nothing
+//   oq.enqueue(add(4, 5), {.delay = 10s});
+//   int sum = oq.get_result(id, {.wait = true})->value<int>();
+template <class Signature>
+class TaskDef;
+
+template <class R, class... Args>
+class TaskDef<R(Args...)> {
+ public:
+  using result_type = R;
+
+  explicit TaskDef(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const { return name_; }
+
+  TaskCall operator()(const Args&... args) const { return {name_, Value::array({Value(args)...})}; }
+
+ private:
+  std::string name_;
+};
 
 }  // namespace omniq

@@ -6,8 +6,8 @@
 // (e.g. "2026-11-26T04:06:42.123456+00:00"); the reader also accepts "Z",
 // other offsets, no offset (UTC) and a missing fraction.
 //
-// Thread-safety: format_time is pure; SystemClock and ManualClock are safe to
-// share between threads.
+// Thread-safety: format_time is pure; the system clock and ManualClock are
+// safe to share between threads.
 #pragma once
 
 #include <atomic>
@@ -31,13 +31,7 @@ class Clock {
   virtual Timestamp now() const = 0;
 };
 
-// The real UTC clock.
-class SystemClock final : public Clock {
- public:
-  Timestamp now() const override;
-};
-
-// The shared instance of SystemClock, the default everywhere a clock is taken.
+// The real UTC clock (one shared instance), the default everywhere a clock is taken.
 std::shared_ptr<Clock> system_clock();
 
 // A clock that only moves when told to: tests advance it instead of sleeping.

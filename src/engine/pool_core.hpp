@@ -39,7 +39,7 @@
 
 #include "engine/on_storage.hpp"
 #include "engine/task_queue.hpp"
-#include "omniq/worker_pool.hpp"
+#include "omniq/omniq.hpp"
 
 namespace omniq::detail {
 

@@ -23,7 +23,7 @@ std::shared_ptr<Storage> make_storage(const Settings& settings) {
       return std::make_shared<MemoryStorage>();
     case Backend::sqlite:
       return std::make_shared<SQLiteStorage>(
-          SQLiteStorage::Options{settings.sqlite_path(), settings.durability});
+          SQLiteStorage::Options{sqlite_path(settings), settings.durability});
     case Backend::file:
       return std::make_shared<FileStorage>(FileStorage::Options{
           settings.base_dir, settings.durability, make_serializer(settings.serializer)});

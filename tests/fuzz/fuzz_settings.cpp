@@ -9,6 +9,7 @@
 #include <string>
 
 #include "omniq/error.hpp"
+#include "task_rules.hpp"
 #include "omniq/settings.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -42,6 +43,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   s.validate();  // from_env validated: this must not throw now
   // The SQLite URL is checked only when SQLite is the backend.
-  if (s.backend == omniq::Backend::sqlite) (void)s.sqlite_path();
+  if (s.backend == omniq::Backend::sqlite) (void)omniq::sqlite_path(s);
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "omniq/error.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 namespace {
@@ -42,7 +43,7 @@ TEST(Settings, DefaultsWithNoEnvironment) {
   EXPECT_EQ(s.serializer, "json");
   EXPECT_FALSE(s.log_level.has_value());  // the logger's own level (INFO) is left alone
   EXPECT_EQ(s.durability, Durability::full);
-  EXPECT_EQ(s.sqlite_path(), "./omniq.db");
+  EXPECT_EQ(sqlite_path(s), "./omniq.db");
 }
 
 TEST(Settings, ReadsEveryVariable) {
@@ -59,7 +60,7 @@ TEST(Settings, ReadsEveryVariable) {
                      {"OMNIQ_RETRY_BACKOFF_MAX", "1m"},
                      {"OMNIQ_MAX_TASK_BYTES", "4096"}});
   EXPECT_EQ(s.backend, Backend::file);
-  EXPECT_EQ(s.sqlite_path(), "var/q.db");
+  EXPECT_EQ(sqlite_path(s), "var/q.db");
   EXPECT_EQ(s.base_dir, "/tmp/q");
   EXPECT_EQ(s.default_timeout, milliseconds(2500));
   EXPECT_EQ(s.default_max_retries, 0);
@@ -77,8 +78,8 @@ TEST(Settings, ZeroTimeoutMeansNone) {
 }
 
 TEST(Settings, AcceptsMemoryDatabaseAndLogLevelSpellings) {
-  EXPECT_EQ(from({{"OMNIQ_DB_URL", ":memory:"}}).sqlite_path(), ":memory:");
-  EXPECT_EQ(from({{"OMNIQ_DB_URL", "sqlite:///:memory:"}}).sqlite_path(), ":memory:");
+  EXPECT_EQ(sqlite_path(from({{"OMNIQ_DB_URL", ":memory:"}})), ":memory:");
+  EXPECT_EQ(sqlite_path(from({{"OMNIQ_DB_URL", "sqlite:///:memory:"}})), ":memory:");
   EXPECT_EQ(from({{"OMNIQ_LOG_LEVEL", "WARNING"}}).log_level, LogLevel::warning);
   EXPECT_EQ(from({{"OMNIQ_LOG_LEVEL", "Error"}}).log_level, LogLevel::error);
   EXPECT_EQ(from({{"OMNIQ_BACKEND", "memory"}}).backend, Backend::memory);

@@ -88,7 +88,7 @@ std::unique_ptr<Queue> open_queue(const Settings& settings) {
 std::string describe_store(const Settings& settings) {
   switch (settings.backend) {
     case Backend::sqlite:
-      return "sqlite " + settings.sqlite_path();
+      return "sqlite " + sqlite_path(settings);
     case Backend::file:
       return "file " + settings.base_dir;
     case Backend::postgres: {

@@ -9,7 +9,7 @@
 
 #include "commands.hpp"
 #include "omniq/storage.hpp"
-#include "omniq/sync_omniq.hpp"
+#include "omniq/omniq.hpp"
 
 namespace omniq::cli {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "omniq/worker_pool.hpp"
+#include "omniq/omniq.hpp"
 
 namespace omniq::cli {
 

@@ -9,7 +9,7 @@
 #include <stdexcept>
 
 #include "measure.hpp"
-#include "omniq/sync_omniq.hpp"
+#include "omniq/omniq.hpp"
 #include "omniq/version.hpp"
 #include "pg_scratch.hpp"
 #include "progress.hpp"

@@ -15,7 +15,7 @@
 #include "bench_options.hpp"
 #include "omniq/registry.hpp"
 #include "omniq/storage.hpp"
-#include "omniq/worker_pool.hpp"
+#include "omniq/omniq.hpp"
 
 namespace omniq {
 class OmniQ;

@@ -89,7 +89,7 @@ BenchOptions checked(const BenchArgs& a, const GlobalOptions& global) {
     const char* env = std::getenv("OMNIQ_DB_URL");
     Settings s;
     s.database_url = global.db.value_or(env ? env : "");
-    if (!s.is_postgres_url()) {
+    if (!is_postgres_url(s)) {
       throw UsageError(
           "--backend postgres needs a server: --db postgresql://user@host:port/db "
           "(or OMNIQ_DB_URL); the bench works in scratch schemas bench_<pid>_* "

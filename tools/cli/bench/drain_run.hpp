@@ -18,7 +18,7 @@
 #include <optional>
 
 #include "measure.hpp"
-#include "omniq/sync_omniq.hpp"
+#include "omniq/omniq.hpp"
 
 namespace omniq::cli::bench {
 
