@@ -1,9 +1,22 @@
-// Log lines for task lifecycle events. Internal to the library.
+// The "omniq" logger and its lines for task lifecycle events. Internal to
+// the library (its tests use it too).
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include "omniq/task.hpp"
+
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
+namespace omniq {
+
+// The "omniq" logger (created on first use, writing to stderr).
+std::shared_ptr<spdlog::logger> logger();
+
+}  // namespace omniq
 
 namespace omniq::log_events {
 

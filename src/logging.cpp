@@ -1,10 +1,10 @@
-#include "omniq/logging.hpp"
 
 #include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "log_events.hpp"
+#include "omniq/settings.hpp"
 
 namespace omniq {
 namespace {

@@ -5,8 +5,8 @@
 
 #include "engine/event_loop.hpp"
 #include "engine/pool_core.hpp"
+#include "log_events.hpp"
 #include "omniq/async.hpp"
-#include "omniq/logging.hpp"
 #include "task_rules.hpp"
 
 namespace omniq {

@@ -56,7 +56,6 @@
 #include <vector>
 
 #include "omniq/error.hpp"
-#include "omniq/logging.hpp"
 #include "omniq/registry.hpp"
 #include "omniq/settings.hpp"
 #include "omniq/storage.hpp"

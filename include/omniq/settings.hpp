@@ -23,11 +23,17 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "omniq/time.hpp"
+
+namespace spdlog::sinks {
+class sink;
+}  // namespace spdlog::sinks
 
 namespace omniq {
 
@@ -75,5 +81,16 @@ struct Settings {
   // unknown serializer, backoff cap below its base...).
   void validate() const;
 };
+
+// omniq logs to one spdlog logger, "omniq", writing to stderr. Its level is
+// Settings::log_level when one was chosen (building a façade sets it), else
+// INFO or what set_log_level set. Lifecycle events (enqueued, started,
+// succeeded, retrying, failed, cancelled) carry the task id and func_path,
+// never argument values. Any thread may call these.
+void set_log_level(LogLevel level);
+LogLevel log_level();
+// Replaces the logger's sinks (e.g. with the application's own). An empty
+// list silences omniq.
+void set_log_sinks(std::vector<std::shared_ptr<spdlog::sinks::sink>> sinks);
 
 }  // namespace omniq

@@ -6,7 +6,7 @@
 #include <asio/post.hpp>
 
 #include "engine/pool_core.hpp"
-#include "omniq/logging.hpp"
+#include "log_events.hpp"
 #include "task_rules.hpp"
 
 namespace omniq::detail {

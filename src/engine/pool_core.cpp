@@ -15,7 +15,6 @@
 #include "engine/async_call.hpp"
 #include "log_events.hpp"
 #include "omniq/async.hpp"
-#include "omniq/logging.hpp"
 #include "storage/storage_rules.hpp"
 #include "task_rules.hpp"
 

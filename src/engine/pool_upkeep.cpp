@@ -7,7 +7,7 @@
 #include <atomic>
 
 #include "engine/pool_core.hpp"
-#include "omniq/logging.hpp"
+#include "log_events.hpp"
 #include "task_rules.hpp"
 
 namespace omniq::detail {

@@ -7,7 +7,6 @@
 
 #include "log_events.hpp"
 #include "omniq/error.hpp"
-#include "omniq/logging.hpp"
 #include "storage/storage_rules.hpp"
 #include "task_rules.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <sstream>
 
-#include "omniq/logging.hpp"
+#include "log_events.hpp"
 #include "pg_test_support.hpp"
 #include "support/store_calls.hpp"
 

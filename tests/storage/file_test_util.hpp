@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "omniq/logging.hpp"
+#include "log_events.hpp"
 #include "omniq/settings.hpp"
 #include "storage/file/file_dir.hpp"
 #include "storage/file/file_storage.hpp"

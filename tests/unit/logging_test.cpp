@@ -1,4 +1,3 @@
-#include "omniq/logging.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "omniq/logging.hpp"
+#include "log_events.hpp"
 
 namespace omniq {
 namespace {

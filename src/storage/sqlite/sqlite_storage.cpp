@@ -7,7 +7,7 @@
 #include <limits>
 #include <thread>
 
-#include "omniq/logging.hpp"
+#include "log_events.hpp"
 #include "serializer.hpp"
 #include "sqlite_codec.hpp"
 #include "sqlite_schema.hpp"

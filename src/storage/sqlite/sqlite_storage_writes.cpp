@@ -10,7 +10,7 @@
 #include <limits>
 #include <tuple>
 
-#include "omniq/logging.hpp"
+#include "log_events.hpp"
 #include "serializer.hpp"
 #include "sqlite_codec.hpp"
 #include "sqlite_sql.hpp"
