@@ -61,7 +61,7 @@ void transition(Task& task, TaskStatus to, Timestamp now);
 // Returns the status named `text` (exact upper-case wire name), or nullopt.
 std::optional<TaskStatus> parse_status(std::string_view text);
 
-// True when the table in omniq/task_status.hpp allows from -> to (same status included).
+// True when the table in omniq/task.hpp allows from -> to (same status included).
 bool can_transition(TaskStatus from, TaskStatus to);
 
 // Throws InvalidTransitionError naming both states unless can_transition(from, to).

@@ -1,4 +1,4 @@
-#include "omniq/task_status.hpp"
+#include "omniq/task.hpp"
 
 #include <string>
 

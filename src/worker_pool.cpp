@@ -65,9 +65,6 @@ void AsyncWorkerPool::request_stop() {
 WorkerStats AsyncWorkerPool::stats() const {
   return core_->stats();
 }
-const WorkerOptions& AsyncWorkerPool::options() const {
-  return core_->options();
-}
 
 class WorkerPool::Impl {
  public:

@@ -47,7 +47,6 @@ class AsyncWorkerPool {
   void request_stop();
 
   WorkerStats stats() const;
-  const WorkerOptions& options() const;
 
  private:
   friend class AsyncOmniQ;

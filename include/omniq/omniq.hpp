@@ -60,11 +60,15 @@
 #include "omniq/settings.hpp"
 #include "omniq/storage.hpp"
 #include "omniq/task.hpp"
-#include "omniq/task_status.hpp"
 #include "omniq/time.hpp"
-#include "omniq/version.hpp"
+
+#define OMNIQ_VERSION_MAJOR 0
+#define OMNIQ_VERSION_MINOR 1
+#define OMNIQ_VERSION_PATCH 0
 
 namespace omniq {
+
+inline constexpr const char* kVersion = "0.1.0";
 
 namespace detail {
 class TaskQueue;

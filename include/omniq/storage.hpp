@@ -134,8 +134,7 @@ enum class CancelResult {
 
 // Tells idle workers that another process may have written: a descriptor that
 // becomes readable (inotify, a database socket), drained by consume().
-class ChangeWatch {
- public:
+struct ChangeWatch {
   virtual ~ChangeWatch() = default;
   virtual int fd() const = 0;
   // Reads what made fd() readable; never blocks. fd() may change after it.

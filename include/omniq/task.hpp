@@ -1,24 +1,65 @@
-// The task models: Task, Schedule, TaskResult, TaskError, TaskDef, TaskOptions and
-// Enqueued.
+// The task models: TaskStatus, Task, Schedule, TaskResult, TaskError, TaskDef,
+// TaskOptions and Enqueued.
 //
 // Argument and result values are omniq::Value (nlohmann::json): make your own
 // types transportable with the usual to_json/from_json. The models are plain
 // values; they are not synchronised and are copied between threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "omniq/error.hpp"
-#include "omniq/task_status.hpp"
 #include "omniq/time.hpp"
 
 namespace omniq {
+
+// TaskStatus, and the one table of allowed status changes:
+//
+//   PENDING  -> RUNNING, CANCELLED
+//   RUNNING  -> SUCCESS, FAILED, RETRYING, CANCELLED, PENDING
+//   RETRYING -> RUNNING, CANCELLED
+//   SUCCESS, FAILED, CANCELLED: terminal
+//
+// A move to the same status is always allowed (a no-op). The upper-case names
+// are the wire form, in every store and serializer.
+enum class TaskStatus : std::uint8_t {
+  // Waiting to run. Enqueue creates a task here; an interval task returns here
+  // after each successful run, and a task whose worker died (lease expired)
+  // returns here or to RETRYING. Leaves by a worker's claim or by cancel.
+  PENDING,
+  // Claimed by a worker, which holds a lease on it. Leaves when the
+  // attempt's outcome is recorded, also when its lease expired (its worker
+  // died) or it is given back unstarted.
+  RUNNING,
+  // Terminal: the handler returned; its value is stored as the result.
+  SUCCESS,
+  // Terminal: the last allowed attempt failed, or the failure was not
+  // retryable; the TaskError is stored with the result.
+  FAILED,
+  // An attempt failed and retries remain; the queue set an eta after the
+  // backoff delay. Leaves by a worker's claim once due, or by cancel.
+  RETRYING,
+  // Terminal: cancelled before it ran, or stopped while running.
+  CANCELLED,
+};
+
+inline constexpr std::array<TaskStatus, 6> kAllStatuses = {
+    TaskStatus::PENDING, TaskStatus::RUNNING,  TaskStatus::SUCCESS,
+    TaskStatus::FAILED,  TaskStatus::RETRYING, TaskStatus::CANCELLED};
+
+// The wire name: "PENDING", "RUNNING", ...
+std::string_view to_string(TaskStatus s);
+
+// True for SUCCESS, FAILED and CANCELLED.
+bool is_terminal(TaskStatus s);
 
 using Value = nlohmann::json;
 
@@ -168,8 +209,6 @@ class TaskDef;
 template <class R, class... Args>
 class TaskDef<R(Args...)> {
  public:
-  using result_type = R;
-
   explicit TaskDef(std::string name) : name_(std::move(name)) {}
   const std::string& name() const { return name_; }
 

@@ -25,8 +25,7 @@ using Timestamp = std::chrono::sys_time<Duration>;
 std::string format_time(Timestamp t);
 
 // The source of "now" for the queue, the worker pool and the stores.
-class Clock {
- public:
+struct Clock {
   virtual ~Clock() = default;
   virtual Timestamp now() const = 0;
 };

@@ -5,7 +5,6 @@
 
 #include "cron.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -16,7 +16,6 @@
 #include "log_events.hpp"
 #include "omniq/async.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::detail {
 namespace {

@@ -82,7 +82,6 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   asio::awaitable<void> stop();
   void request_stop();
   WorkerStats stats() const;
-  const WorkerOptions& options() const { return opt_; }
 
  private:
   using SteadyTime = std::chrono::steady_clock::time_point;

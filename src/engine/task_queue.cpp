@@ -8,7 +8,6 @@
 #include "log_events.hpp"
 #include "omniq/error.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::detail {
 namespace {

@@ -2,12 +2,14 @@
 // claim and an outcome do to a task, when an outcome applies, and who holds
 // a unique key. Stores that hold Task values (memory, file) call these
 // directly; the SQL stores express the same rules in SQL, and the
-// conformance suite checks that all of them agree. Internal to the library.
+// conformance suite checks that all of them agree. They build on the task
+// rules (task_rules.hpp), which come with them. Internal to the library.
 #pragma once
 
 #include <optional>
 
 #include "omniq/storage.hpp"
+#include "task_rules.hpp"
 
 namespace omniq {
 

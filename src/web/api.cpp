@@ -3,7 +3,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/use_awaitable.hpp>
 
-#include "omniq/version.hpp"
+#include "omniq/omniq.hpp"
 #include "task_rules.hpp"
 #include "web/queue_metrics.hpp"
 #include "web/task_views.hpp"

@@ -3,7 +3,7 @@
 
 #include "commands.hpp"
 #include "omniq/error.hpp"
-#include "omniq/version.hpp"
+#include "omniq/omniq.hpp"
 #include "task_rules.hpp"
 
 namespace omniq::cli {

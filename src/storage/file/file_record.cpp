@@ -3,7 +3,6 @@
 #include "omniq/error.hpp"
 #include "omniq/storage.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -9,7 +9,6 @@
 
 #include "file_storage_impl.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -8,7 +8,6 @@
 
 #include "omniq/error.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 

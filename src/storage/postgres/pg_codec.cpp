@@ -1,7 +1,6 @@
 #include "pg_codec.hpp"
 
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

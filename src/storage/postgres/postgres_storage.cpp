@@ -16,7 +16,6 @@
 #include "pg_watch.hpp"
 #include "pg_writer.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

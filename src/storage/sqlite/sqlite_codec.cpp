@@ -6,7 +6,6 @@
 #include "serializer.hpp"
 #include "sqlite_sql.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

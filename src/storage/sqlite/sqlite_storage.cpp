@@ -15,7 +15,6 @@
 #include "sqlite_statement.hpp"
 #include "sqlite_watch.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -17,7 +17,6 @@
 #include "sqlite_statement.hpp"
 #include "sqlite_storage.hpp"
 #include "storage/storage_rules.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -10,7 +10,6 @@
 
 #include "measure.hpp"
 #include "omniq/omniq.hpp"
-#include "omniq/version.hpp"
 #include "pg_scratch.hpp"
 #include "progress.hpp"
 #include "task_rules.hpp"
