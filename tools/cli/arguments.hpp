@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "commands.hpp"
-#include "omniq/storage.hpp"
 #include "omniq/omniq.hpp"
+#include "omniq/storage.hpp"
 
 namespace omniq::cli {
 

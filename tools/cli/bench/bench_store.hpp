@@ -13,9 +13,9 @@
 #include <string>
 
 #include "bench_options.hpp"
+#include "omniq/omniq.hpp"
 #include "omniq/registry.hpp"
 #include "omniq/storage.hpp"
-#include "omniq/omniq.hpp"
 
 namespace omniq {
 class OmniQ;
