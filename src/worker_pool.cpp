@@ -1,9 +1,11 @@
 // WorkerPool and AsyncWorkerPool: thin owners of a PoolCore.
 #include <spdlog/spdlog.h>
 
+#include <asio/co_spawn.hpp>
+#include <asio/thread_pool.hpp>
+#include <future>
 #include <stdexcept>
 
-#include "engine/event_loop.hpp"
 #include "engine/pool_core.hpp"
 #include "log_events.hpp"
 #include "omniq/async.hpp"
@@ -66,12 +68,51 @@ WorkerStats AsyncWorkerPool::stats() const {
   return core_->stats();
 }
 
+namespace {
+
+// co_spawn's completion handler for block(): fulfils a promise. It has no
+// executor of its own, so it runs on the pool's thread. (asio::use_future's
+// handler would name the process-wide system_context, whose threads a forked
+// child does not have: a child forked after its parent used it would wait for
+// ever.)
+template <class R>
+struct FulfilPromise {
+  std::promise<R>* promise;
+  template <class... V>  // none for void
+  void operator()(std::exception_ptr e, V... value) {
+    if (e) {
+      promise->set_exception(e);
+    } else {
+      promise->set_value(std::move(value)...);
+    }
+  }
+};
+
+// Runs make()'s coroutine on `executor` and blocks for its end.
+// REQUIRES: not called from the executor's own thread.
+template <class Executor, class MakeAwaitable>
+void block(const Executor& executor, MakeAwaitable make) {
+  std::promise<void> promise;
+  std::future<void> done = promise.get_future();
+  asio::co_spawn(executor, std::move(make), FulfilPromise<void>{&promise});
+  done.get();
+}
+
+}  // namespace
+
+// The pool's event loop is a one-thread asio::thread_pool.
 class WorkerPool::Impl {
  public:
   Impl(std::shared_ptr<detail::TaskQueue> queue, Registry registry, WorkerOptions options)
       : core(std::make_shared<detail::PoolCore>(std::move(queue), std::move(registry),
-                                                std::move(options), loop.executor())) {}
-  detail::EventLoop loop;  // declared first: destroyed last
+                                                std::move(options), loop.get_executor())) {}
+  // A pool that stopped leaves only short work on the loop: it is waited for.
+  // Otherwise (never started, or stopping failed) the loop is dropped at once.
+  ~Impl() {
+    if (!stopped) loop.stop();
+    loop.join();
+  }
+  asio::thread_pool loop{1};  // declared first: destroyed last
   std::shared_ptr<detail::PoolCore> core;
   bool started = false;
   bool stopped = false;
@@ -103,12 +144,12 @@ void WorkerPool::start() {
   impl_->started = true;
   impl_->core->start();
   // Returns once the loop has picked the pool up.
-  impl_->loop.block([]() -> asio::awaitable<void> { co_return; });
+  block(impl_->loop.get_executor(), []() -> asio::awaitable<void> { co_return; });
 }
 
 void WorkerPool::stop() {
   if (!impl_->started || impl_->stopped) return;
-  impl_->loop.block([this] { return impl_->core->stop(); });
+  block(impl_->loop.get_executor(), [this] { return impl_->core->stop(); });
   impl_->stopped = true;
 }
 

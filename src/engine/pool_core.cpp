@@ -248,21 +248,18 @@ std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ou
       }
     }
   }
-  std::optional<Verdict> verdict;
-  std::vector<Task> got;
+  bool lost = !h;
+  std::vector<TaskQueue::Finished> finished;
+  if (h) finished.push_back({r->task, std::move(*h)});
   std::uint64_t seen = changes_.load(std::memory_order_acquire);
+  TaskQueue::Recorded rec;
+  std::exception_ptr failed;
   try {
-    std::vector<TaskQueue::Finished> finished;
-    if (h) finished.push_back({r->task, std::move(*h)});
-    TaskQueue::Recorded rec = queue_->record(std::move(finished), claims, opt_.lease);
-    if (!rec.verdicts.empty()) verdict = rec.verdicts.front();
-    got = std::move(rec.claimed);
-  } catch (const std::exception& e) {
-    logger()->error("task {} ({}): could not record its outcome: {}", r->task.id, r->task.func_path,
-                    e.what());
+    rec = queue_->record(std::move(finished), claims, opt_.lease);
+  } catch (...) {
+    failed = std::current_exception();
   }
-  return after_record(*r, h ? verdict : Verdict::lost, std::move(claims), std::move(got), true,
-                      seen);
+  return after_record(*r, lost, failed, std::move(rec), std::move(claims), true, seen);
 }
 
 asio::awaitable<void> PoolCore::run_async(std::shared_ptr<Running> r) {
@@ -303,14 +300,7 @@ void PoolCore::record_async(std::shared_ptr<Running> r, std::optional<Happening>
   std::uint64_t seen = changes_.load(std::memory_order_acquire);
   queue_->record(std::move(finished), claims, opt_.lease,
                  [self, r, claims, lost, seen](std::exception_ptr e, TaskQueue::Recorded rec) {
-                   if (e) {
-                     logger()->error("task {} ({}): could not record its outcome: {}", r->task.id,
-                                     r->task.func_path, what_of(e));
-                   }
-                   std::optional<Verdict> v;
-                   if (!rec.verdicts.empty()) v = rec.verdicts.front();
-                   self->after_record(*r, lost ? Verdict::lost : v, claims, std::move(rec.claimed),
-                                      false, seen);
+                   self->after_record(*r, lost, e, std::move(rec), claims, false, seen);
                  });
 }
 
@@ -360,11 +350,20 @@ std::vector<QueueClaim> PoolCore::release_slot_locked(const Running& r) {
   return {{r.task.queue, 1}};
 }
 
-std::shared_ptr<Running> PoolCore::after_record(const Running& r, std::optional<Verdict> verdict,
-                                                std::vector<QueueClaim> claims,
-                                                std::vector<Task> got, bool keep_one,
+std::shared_ptr<Running> PoolCore::after_record(const Running& r, bool lost,
+                                                std::exception_ptr error, TaskQueue::Recorded rec,
+                                                std::vector<QueueClaim> claims, bool keep_one,
                                                 std::uint64_t seen) {
+  if (error) {
+    logger()->error("task {} ({}): could not record its outcome: {}", r.task.id, r.task.func_path,
+                    what_of(error));
+  }
+  // A failed write has no verdict: the claim loop backs off, the attempt counts as lost.
+  std::optional<Verdict> verdict;
+  if (lost) verdict = Verdict::lost;
+  if (!lost && !rec.verdicts.empty()) verdict = rec.verdicts.front();
   Verdict v = verdict.value_or(Verdict::lost);
+  std::vector<Task> got = std::move(rec.claimed);
   std::shared_ptr<Running> next;
   AfterClaim after;
   {

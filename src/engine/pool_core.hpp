@@ -109,10 +109,11 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   // REQUIRES: mu_ held. Frees r's slot and returns the claim that refills
   // it; counts a record in flight until after_record.
   std::vector<QueueClaim> release_slot_locked(const Running& r);
-  // After a record: counts, dispatches what was claimed, reports. `seen` is
-  // changes_ as it was before the record's claim was made.
-  std::shared_ptr<Running> after_record(const Running& r, std::optional<Verdict> verdict,
-                                        std::vector<QueueClaim> claims, std::vector<Task> got,
+  // After a record (`error` if its write failed; `lost`: r's outcome was not
+  // in it): counts, dispatches what was claimed, reports. `seen` is changes_
+  // as it was before the record's claim was made.
+  std::shared_ptr<Running> after_record(const Running& r, bool lost, std::exception_ptr error,
+                                        TaskQueue::Recorded rec, std::vector<QueueClaim> claims,
                                         bool keep_one, std::uint64_t seen);
   // Claims for every free slot, from any thread, and dispatches what comes
   // back from the storage thread that wrote it. Returns at once.

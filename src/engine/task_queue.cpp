@@ -175,15 +175,14 @@ std::vector<Outcome> TaskQueue::settle(RecordState& state, const WriteResult& r)
   return again;
 }
 
-void TaskQueue::finish(RecordState& state, Recorded& out) {
+TaskQueue::Recorded TaskQueue::finish(RecordState& state) {
   for (std::size_t i = 0; i < state.claimed.size(); ++i) {
     log_verdict(state.claimed[i], state.outcomes[i], state.verdicts[i]);
     if (state.verdicts[i] != Verdict::lost && state.verdicts[i] != Verdict::released) {
       notify(Event::finished, state.claimed[i].id);
     }
   }
-  out.verdicts = std::move(state.verdicts);
-  out.claimed = std::move(state.claims);
+  return {std::move(state.verdicts), std::move(state.claims)};
 }
 
 TaskQueue::Recorded TaskQueue::record(std::vector<Finished> finished,
@@ -196,9 +195,7 @@ TaskQueue::Recorded TaskQueue::record(std::vector<Finished> finished,
     cancels.outcomes = std::move(again);
     settle(state, committer_.submit_wait(std::move(cancels)));
   }
-  Recorded out;
-  finish(state, out);
-  return out;
+  return finish(state);
 }
 
 void TaskQueue::record(std::vector<Finished> finished, std::vector<QueueClaim> claims,
@@ -207,9 +204,7 @@ void TaskQueue::record(std::vector<Finished> finished, std::vector<QueueClaim> c
   WriteBatch b = record_batch(*state, std::move(finished), std::move(claims), lease);
   auto complete = [this, state, done](std::exception_ptr e) {
     if (e) return done(e, {});
-    Recorded out;
-    finish(*state, out);
-    done(nullptr, std::move(out));
+    done(nullptr, finish(*state));
   };
   committer_.submit(std::move(b), [this, state, complete](std::exception_ptr e, WriteResult r) {
     if (e) return complete(e);
@@ -265,17 +260,15 @@ std::string TaskQueue::retry(const std::string& id) {
     throw InvalidTransitionError("task " + id + " is " + std::string(to_string(old->status)) +
                                  "; only a FAILED or CANCELLED task can be retried");
   }
-  TaskOptions o;
-  o.kwargs = old->kwargs;
-  o.interval = old->schedule.interval;
-  o.cron = old->schedule.cron;
-  o.timezone = old->schedule.timezone;
-  o.max_retries = old->max_retries;
-  o.timeout = old->timeout;
-  o.queue = old->queue;
-  o.priority = old->priority;
-  Task t = make_task(old->func_path, old->args, o);
-  t.timeout = old->timeout;
+  Task t = make_task(old->func_path, old->args,
+                     {.kwargs = old->kwargs,
+                      .interval = old->schedule.interval,
+                      .cron = old->schedule.cron,
+                      .timezone = old->schedule.timezone,
+                      .max_retries = old->max_retries,
+                      .queue = old->queue,
+                      .priority = old->priority});
+  t.timeout = old->timeout;  // none stays none (make_task would give the default)
   t.retry_of = id;
   std::vector<Task> tasks;
   tasks.push_back(std::move(t));

@@ -109,7 +109,7 @@ class TaskQueue {
                           std::vector<QueueClaim> claims, Duration lease);
   // Returns the outcomes to write again as cancels (empty: done).
   std::vector<Outcome> settle(RecordState& state, const WriteResult& r);
-  void finish(RecordState& state, Recorded& out);
+  Recorded finish(RecordState& state);
   void notify(Event e, const std::string& id);
   // Logs the tasks created and tells listeners.
   void log_enqueued(const std::vector<Enqueued>& enqueued, const std::vector<std::string>& names);
