@@ -111,7 +111,7 @@ asio::awaitable<void> PoolCore::idle_wait(bool starving) {
     auto next_eta = [q = queue_] { return q->storage().next_eta(); };
     std::optional<Timestamp> next;
     try {
-      next = co_await on_storage(next_eta);
+      next = co_await on_storage(queue_, next_eta);
     } catch (const std::exception& e) {
       logger()->error("worker could not read the next eta: {}", e.what());
     }

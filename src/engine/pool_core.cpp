@@ -112,7 +112,7 @@ asio::awaitable<void> PoolCore::run() {
   });
   try {
     auto open_watch = [q = queue_] { return q->storage().watch(); };
-    watch_ = co_await on_storage(open_watch);
+    watch_ = co_await on_storage(queue_, open_watch);
   } catch (const std::exception& e) {
     logger()->warn("worker: no change watch on the store ({}); polling every {}", e.what(),
                    format_duration(opt_.poll_interval));
@@ -328,11 +328,10 @@ std::optional<Happening> PoolCore::ended(Running& r, Value value, std::exception
   }
   if (h.kind == Kind::released) return h;
   if (!error && nests_deeper_than(value, kMaxValueDepth)) {
-    error = std::make_exception_ptr(SerializationError("the result nests deeper than " +
-                                                       std::to_string(kMaxValueDepth) + " levels"));
-    h.error = handler_error(error);
-    h.error->error_type = "SerializationError";
-    h.error->is_retryable = false;
+    h.error = TaskError::make(
+        "SerializationError",
+        "the result nests deeper than " + std::to_string(kMaxValueDepth) + " levels", Timestamp{},
+        false);
   } else if (error) {
     h.error = handler_error(error);
   }

@@ -148,10 +148,6 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   asio::awaitable<void> sleep_until(SteadyTime when);
   // A plain wait, for the stop's own polling.
   asio::awaitable<void> nap(SteadyTime when);
-  template <class F>
-  auto on_storage(F f) {
-    return detail::on_storage(queue_, std::move(f));
-  }
 
   std::shared_ptr<TaskQueue> queue_;
   Registry registry_;

@@ -79,7 +79,7 @@ asio::awaitable<void> PoolCore::heartbeat_loop() {
         q->storage().record_worker(me);
         return claims.empty() ? std::vector<Applied>{} : q->renew(claims, lease);
       };
-      auto renewed = co_await on_storage(renew);
+      auto renewed = co_await on_storage(queue_, renew);
       std::lock_guard lock(mu_);
       for (std::size_t i = 0; i < renewed.size(); ++i) {
         auto it = running_.find(claims[i].task_id);
@@ -157,7 +157,7 @@ asio::awaitable<void> PoolCore::maintenance_loop() {
         std::size_t r = q->recover_expired();
         return std::pair<std::size_t, std::size_t>(r, q->purge_results());
       };
-      auto [recovered, purged] = co_await on_storage(upkeep);
+      auto [recovered, purged] = co_await on_storage(queue_, upkeep);
       if (recovered > 0) logger()->warn("recovered {} task(s) whose worker was lost", recovered);
       if (purged > 0) logger()->info("purged {} result(s) past their TTL", purged);
     } catch (const std::exception& e) {
