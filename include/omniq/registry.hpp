@@ -40,14 +40,14 @@
 
 namespace omniq {
 
-// The arguments did not fit the handler's parameters. Fails the task, not retried.
-struct ArgumentError : Error {
-  using Error::Error;
-};
-
 // Thrown by a handler to fail its task at once, without retries.
 struct PermanentError : Error {
   using Error::Error;
+};
+
+// The arguments did not fit the handler's parameters: the task fails, not retried.
+struct ArgumentError : PermanentError {
+  using PermanentError::PermanentError;
 };
 
 // What a handler can see of the task it runs.

@@ -25,9 +25,7 @@ TaskError handler_error(std::exception_ptr e) {
   bool retryable = true;
   try {
     std::rethrow_exception(e);
-  } catch (const ArgumentError&) {
-    retryable = false;
-  } catch (const PermanentError&) {
+  } catch (const PermanentError&) {  // ArgumentError too
     retryable = false;
   } catch (...) {
   }
