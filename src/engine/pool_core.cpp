@@ -257,7 +257,7 @@ std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ou
   } catch (...) {
     failed = std::current_exception();
   }
-  return after_record(*r, lost, failed, std::move(rec), std::move(claims), true, seen);
+  return after_record(*r, lost, failed, std::move(rec), claims, true, seen);
 }
 
 asio::awaitable<void> PoolCore::run_async(std::shared_ptr<Running> r) {
@@ -349,8 +349,8 @@ std::vector<QueueClaim> PoolCore::release_slot_locked(const Running& r) {
 
 std::shared_ptr<Running> PoolCore::after_record(const Running& r, bool lost,
                                                 std::exception_ptr error, TaskQueue::Recorded rec,
-                                                std::vector<QueueClaim> claims, bool keep_one,
-                                                std::uint64_t seen) {
+                                                const std::vector<QueueClaim>& claims,
+                                                bool keep_one, std::uint64_t seen) {
   if (error) {
     logger()->error("task {} ({}): could not record its outcome: {}", r.task.id, r.task.func_path,
                     what_of(error));

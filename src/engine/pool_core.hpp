@@ -113,8 +113,9 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   // in it): counts, dispatches what was claimed, reports. `seen` is changes_
   // as it was before the record's claim was made.
   std::shared_ptr<Running> after_record(const Running& r, bool lost, std::exception_ptr error,
-                                        TaskQueue::Recorded rec, std::vector<QueueClaim> claims,
-                                        bool keep_one, std::uint64_t seen);
+                                        TaskQueue::Recorded rec,
+                                        const std::vector<QueueClaim>& claims, bool keep_one,
+                                        std::uint64_t seen);
   // Claims for every free slot, from any thread, and dispatches what comes
   // back from the storage thread that wrote it. Returns at once.
   void claim_free_slots();
