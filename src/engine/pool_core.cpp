@@ -38,16 +38,6 @@ static_assert(static_cast<int>(Verdict::lost) == static_cast<int>(AttemptReport:
 
 }  // namespace
 
-std::string what_of(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(std::move(e));
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
-
 PoolCore::PoolCore(std::shared_ptr<TaskQueue> queue, Registry registry, WorkerOptions options,
                    asio::any_io_executor executor)
     : queue_(std::move(queue)),
@@ -355,17 +345,15 @@ std::shared_ptr<Running> PoolCore::after_record(const Running& r, bool lost,
     logger()->error("task {} ({}): could not record its outcome: {}", r.task.id, r.task.func_path,
                     what_of(error));
   }
-  // A failed write has no verdict: the claim loop backs off, the attempt counts as lost.
-  std::optional<Verdict> verdict;
-  if (lost) verdict = Verdict::lost;
-  if (!lost && !rec.verdicts.empty()) verdict = rec.verdicts.front();
-  Verdict v = verdict.value_or(Verdict::lost);
+  // A failed write records nothing: the attempt counts as lost (its lease
+  // expires), and the claim loop backs off.
+  Verdict v = lost || error || rec.verdicts.empty() ? Verdict::lost : rec.verdicts.front();
   std::vector<Task> got = std::move(rec.claimed);
   std::shared_ptr<Running> next;
   AfterClaim after;
   {
     std::lock_guard lock(mu_);
-    after = claimed_locked(claims, got.size(), !verdict, seen);
+    after = claimed_locked(claims, got.size(), error != nullptr, seen);
     std::uint64_t* counters[] = {&stats_.succeeded, &stats_.retried, &stats_.failed,
                                  &stats_.cancelled, &stats_.lost};
     if (v != Verdict::released) ++*counters[static_cast<int>(v)];
@@ -377,7 +365,7 @@ std::shared_ptr<Running> PoolCore::after_record(const Running& r, bool lost,
     }
     next = dispatch_locked(got, keep_one);
   }
-  if (v == Verdict::lost) {
+  if (lost) {
     logger()->warn("task {} ({}): the lease was lost; its outcome was not recorded", r.task.id,
                    r.task.func_path);
   }

@@ -53,7 +53,9 @@ inline std::chrono::steady_clock::duration steady(Duration d) {
 }
 
 // The message of a stored exception, for the log.
-std::string what_of(std::exception_ptr e);
+inline std::string what_of(std::exception_ptr e) {
+  return TaskError::from_exception(std::move(e), Timestamp{}).message;
+}
 
 // One claimed task while it runs (under PoolCore::mu_, except the handler's
 // own use of `task` and `context`).
