@@ -1,10 +1,11 @@
 #include "omniq/omniq.hpp"
 
-#include <condition_variable>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_future.hpp>
 
 #include "engine/task_queue.hpp"
 #include "omniq/async.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 
@@ -54,42 +55,13 @@ Task OmniQ::make_task(std::string func_path, Value args, TaskOptions options) co
 }
 
 std::optional<TaskResult> OmniQ::get_result(const std::string& id, ResultOptions options) {
-  using clock = std::chrono::steady_clock;
   auto result = queue_->get_result(id);
   if (result || !options.wait) return result;
-  if (!queue_->get_task(id)) throw NotFoundError("no task with id " + id + " to wait for");
-  auto deadline = options.timeout ? clock::now() + *options.timeout : clock::time_point::max();
-  // A worker in this process finishing the task wakes us at once.
-  struct Wake {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool finished = false;
-  };
-  auto wake = std::make_shared<Wake>();
-  std::size_t listener =
-      queue_->listen([id, wake](detail::TaskQueue::Event e, const std::string& t) {
-        if (e != detail::TaskQueue::Event::finished || t != id) return;
-        std::lock_guard lock(wake->mu);
-        wake->finished = true;
-        wake->cv.notify_all();
-      });
-  detail::TaskQueue::Listening unlisten{*queue_, listener};
-  Duration poll = std::chrono::milliseconds(10);
-  for (;;) {
-    if (clock::now() >= deadline) {
-      throw TimeoutError("no result for task " + id + " within " +
-                         format_duration(*options.timeout));
-    }
-    {
-      std::unique_lock lock(wake->mu);
-      wake->cv.wait_until(lock, std::min(deadline, clock::now() + poll),
-                          [&] { return wake->finished; });
-      wake->finished = false;
-    }
-    result = queue_->get_result(id);
-    if (result) return result;
-    poll = std::min<Duration>(poll * 2, std::chrono::milliseconds(250));
-  }
+  // The wait is AsyncOmniQ's, run to its end on an event loop of its own.
+  asio::io_context io;
+  auto waited = asio::co_spawn(io, async().get_result(id, options), asio::use_future);
+  io.run();
+  return waited.get();
 }
 
 CancelResult OmniQ::cancel(const std::string& id) {
