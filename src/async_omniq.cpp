@@ -6,10 +6,10 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "base/task_rules.hpp"
 #include "engine/async_call.hpp"
 #include "engine/on_storage.hpp"
 #include "engine/task_queue.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 

@@ -6,10 +6,10 @@
 #include <future>
 #include <stdexcept>
 
+#include "base/log_events.hpp"
+#include "base/task_rules.hpp"
 #include "engine/pool_core.hpp"
-#include "log_events.hpp"
 #include "omniq/async.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cron.hpp"
+#include "base/cron.hpp"
 #include "storage/storage_rules.hpp"
 
 namespace omniq {

@@ -5,9 +5,9 @@
 
 #include <asio/post.hpp>
 
+#include "base/log_events.hpp"
+#include "base/task_rules.hpp"
 #include "engine/pool_core.hpp"
-#include "log_events.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::detail {
 namespace {

@@ -12,8 +12,8 @@
 #include <asio/this_coro.hpp>
 #include <thread>
 
+#include "base/log_events.hpp"
 #include "engine/async_call.hpp"
-#include "log_events.hpp"
 #include "omniq/async.hpp"
 #include "storage/storage_rules.hpp"
 

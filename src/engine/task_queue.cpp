@@ -5,7 +5,7 @@
 
 #include "engine/encoded_size.hpp"
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 #include "omniq/error.hpp"
 #include "storage/storage_rules.hpp"
 

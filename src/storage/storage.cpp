@@ -2,13 +2,13 @@
 
 #include <numeric>
 
+#include "base/serializer.hpp"
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
-#include "serializer.hpp"
 #include "storage/file/file_storage.hpp"
 #include "storage/memory/memory_storage.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 

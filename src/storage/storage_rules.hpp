@@ -8,8 +8,8 @@
 
 #include <optional>
 
+#include "base/task_rules.hpp"
 #include "omniq/storage.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 

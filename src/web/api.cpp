@@ -3,8 +3,8 @@
 #include <asio/co_spawn.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "base/task_rules.hpp"
 #include "omniq/omniq.hpp"
-#include "task_rules.hpp"
 #include "web/queue_metrics.hpp"
 #include "web/task_views.hpp"
 #include "web/token.hpp"

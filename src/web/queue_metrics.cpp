@@ -5,7 +5,7 @@
 #include <prometheus/text_serializer.h>
 #include <algorithm>
 
-#include "task_rules.hpp"
+#include "base/task_rules.hpp"
 
 namespace omniq::web {
 

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <charconv>
 
-#include "task_rules.hpp"
+#include "base/task_rules.hpp"
 
 namespace omniq::web {
 namespace {

@@ -5,8 +5,8 @@
 #include <prometheus/text_serializer.h>
 #include <array>
 
+#include "base/task_rules.hpp"
 #include "omniq/web.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::web {
 namespace {

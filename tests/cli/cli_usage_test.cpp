@@ -1,8 +1,8 @@
 // Bad usage exits 2 with a message on stderr saying what is accepted; --help
 // works everywhere; enqueue prints an id on every backend.
+#include "base/task_rules.hpp"
 #include "cli/cli_fixture.hpp"
 #include "omniq/task.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

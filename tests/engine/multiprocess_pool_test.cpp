@@ -6,9 +6,9 @@
 #include <fstream>
 #include <set>
 
+#include "base/task_rules.hpp"
 #include "engine/engine_fixture.hpp"
 #include "support/store_calls.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -1,10 +1,10 @@
 // The policy's decisions, checked directly (no store, no worker, no waiting),
 // and the queue's checks on new tasks.
 #include "engine/policy.hpp"
+#include "base/task_rules.hpp"
 #include "engine/engine_fixture.hpp"
 #include "engine/task_queue.hpp"
 #include "storage/memory/memory_storage.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

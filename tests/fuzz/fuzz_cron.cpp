@@ -11,7 +11,7 @@
 #include <optional>
 #include <string_view>
 
-#include "cron.hpp"
+#include "base/cron.hpp"
 #include "omniq/error.hpp"
 #include "omniq/time.hpp"
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/serializer.hpp"
 #include "omniq/error.hpp"
-#include "serializer.hpp"
 
 namespace {
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/serializer.hpp"
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
-#include "serializer.hpp"
 #include "storage/file/file_record.hpp"
-#include "task_rules.hpp"
 
 namespace {
 constexpr std::string_view kId = "01935f2e-7c4a-7b1e-9d3f-0a1b2c3d4e5f";

@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
 #include "omniq/task.hpp"
 #include "storage/file/file_record.hpp"
-#include "task_rules.hpp"
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include <map>
 #include <string>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
 #include "omniq/settings.hpp"
-#include "task_rules.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const char* const kVariables[] = {"OMNIQ_BACKEND",

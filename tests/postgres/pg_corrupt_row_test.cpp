@@ -6,7 +6,7 @@
 
 #include <sstream>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 #include "pg_test_support.hpp"
 #include "support/store_calls.hpp"
 

@@ -19,13 +19,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
 #include "omniq/storage.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_result.hpp"
 #include "storage/postgres/pg_session.hpp"
 #include "storage/postgres/postgres_storage.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::pgtest {
 

@@ -5,10 +5,10 @@
 // caller's stack instead of being refused. The depth is now checked first.
 #include <gtest/gtest.h>
 
+#include "base/task_rules.hpp"
 #include "omniq/omniq.hpp"
 #include "storage/memory/memory_storage.hpp"
 #include "support/values.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -6,12 +6,12 @@
 // validate_task accepts.
 #include <gtest/gtest.h>
 
+#include "base/task_rules.hpp"
 #include "omniq/omniq.hpp"
 #include "support/backends.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
 #include "support/values.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -6,11 +6,11 @@
 // may be is stored everywhere.
 #include <gtest/gtest.h>
 
+#include "base/task_rules.hpp"
 #include "omniq/omniq.hpp"
 #include "support/backends.hpp"
 #include "support/temp_dir.hpp"
 #include "support/values.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
 #include "omniq/storage.hpp"
 #include "support/store_calls.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::reliability {
 

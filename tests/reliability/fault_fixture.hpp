@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "base/task_rules.hpp"
 #include "omniq/omniq.hpp"
 #include "reliability/process_util.hpp"
 #include "support/backends.hpp"
 #include "support/temp_dir.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::reliability {
 

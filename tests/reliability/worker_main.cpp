@@ -30,10 +30,10 @@
 #include <string>
 #include <thread>
 
+#include "base/task_rules.hpp"
 #include "omniq/omniq.hpp"
 #include "reliability/contender.hpp"
 #include "support/processes.hpp"
-#include "task_rules.hpp"
 
 namespace {
 

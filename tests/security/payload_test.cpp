@@ -5,9 +5,9 @@
 // fails its task, not the worker.
 #include <fstream>
 
+#include "base/task_rules.hpp"
 #include "security/security_fixture.hpp"
 #include "support/values.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -7,10 +7,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "base/task_rules.hpp"
 #include "omniq/omniq.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

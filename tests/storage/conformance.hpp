@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
 #include "omniq/settings.hpp"
 #include "support/backends.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 

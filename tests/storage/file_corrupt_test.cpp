@@ -3,7 +3,7 @@
 // fit its name (a change cut short) is renamed to fit. Hostile files (nested
 // 100,000 levels, larger than any record) are isolated without recursion or
 // reading them whole.
-#include "serializer.hpp"
+#include "base/serializer.hpp"
 #include "storage/file/file_record.hpp"
 #include "storage/file_test_util.hpp"
 

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/serializer.hpp"
 #include "omniq/error.hpp"
-#include "serializer.hpp"
 #include "storage/file_test_util.hpp"
 
 namespace omniq::testing {

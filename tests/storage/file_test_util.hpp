@@ -16,13 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
 #include "storage/file/file_dir.hpp"
 #include "storage/file/file_storage.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 

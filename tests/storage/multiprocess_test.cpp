@@ -11,12 +11,12 @@
 #include <map>
 #include <set>
 
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
 #include "support/backends.hpp"
 #include "support/processes.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

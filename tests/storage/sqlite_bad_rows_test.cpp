@@ -4,13 +4,13 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
 #include "storage/sqlite/sqlite_db.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

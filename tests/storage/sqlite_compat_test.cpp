@@ -2,13 +2,13 @@
 // and filled the way the Python library does it is upgraded in place, read,
 // claimed in the right order and finished, and what omniq writes keeps the
 // original's column forms (so the Python program can read it back).
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
 #include "storage/sqlite/sqlite_sql.hpp"
 #include "storage/sqlite/sqlite_statement.hpp"
 #include "storage/sqlite_original.hpp"
 #include "storage/storage_rules.hpp"
 #include "support/store_calls.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -5,13 +5,13 @@
 
 #include <fstream>
 
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
 #include "storage/sqlite/sqlite_db.hpp"
 #include "storage/sqlite/sqlite_sql.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

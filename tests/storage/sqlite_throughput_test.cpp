@@ -7,11 +7,11 @@
 #include <cstdio>
 #include <thread>
 
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 #include "support/store_calls.hpp"
 #include "support/temp_dir.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::testing {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <sstream>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

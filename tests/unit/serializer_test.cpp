@@ -1,4 +1,4 @@
-#include "serializer.hpp"
+#include "base/serializer.hpp"
 
 #include <gtest/gtest.h>
 

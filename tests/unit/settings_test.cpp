@@ -4,8 +4,8 @@
 
 #include <map>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

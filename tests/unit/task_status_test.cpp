@@ -5,9 +5,9 @@
 #include <set>
 #include <utility>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
 #include "omniq/task.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -5,9 +5,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
 #include "omniq/settings.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

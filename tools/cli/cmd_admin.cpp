@@ -5,9 +5,9 @@
 #include <memory>
 
 #include "arguments.hpp"
+#include "base/task_rules.hpp"
 #include "commands.hpp"
 #include "output.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::cli {
 

@@ -18,11 +18,11 @@
 #include <thread>
 
 #include "arguments.hpp"
+#include "base/task_rules.hpp"
 #include "builtin_tasks.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "plugins.hpp"
-#include "task_rules.hpp"
 #include "worker_metrics.hpp"
 
 namespace omniq::cli {

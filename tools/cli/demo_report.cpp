@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <ostream>
 
+#include "base/serializer.hpp"
 #include "demo_tasks.hpp"
 #include "output.hpp"
-#include "serializer.hpp"
 
 namespace omniq::cli {
 

@@ -1,10 +1,10 @@
 // omniq: the command line of the omniq task queue.
 #include <iostream>
 
+#include "base/task_rules.hpp"
 #include "commands.hpp"
 #include "omniq/error.hpp"
 #include "omniq/omniq.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::cli {
 

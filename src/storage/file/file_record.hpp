@@ -5,8 +5,8 @@
 // fuzz target can call decode_record. Stateless; safe on any thread.
 #pragma once
 
+#include "base/serializer.hpp"
 #include "omniq/task.hpp"
-#include "serializer.hpp"
 
 namespace omniq {
 

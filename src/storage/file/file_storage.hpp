@@ -17,8 +17,8 @@
 
 #include <memory>
 
+#include "base/serializer.hpp"
 #include "omniq/storage.hpp"
-#include "serializer.hpp"
 
 namespace omniq {
 

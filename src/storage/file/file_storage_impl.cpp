@@ -8,7 +8,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 
 namespace omniq {
 namespace {

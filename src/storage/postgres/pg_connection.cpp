@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 #include "pg_result.hpp"
 
 namespace omniq {

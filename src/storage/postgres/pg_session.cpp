@@ -9,7 +9,7 @@
 #include <optional>
 #include <thread>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 #include "pg_result.hpp"
 
 namespace omniq {

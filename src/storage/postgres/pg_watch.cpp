@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 #include "pg_result.hpp"
 
 namespace omniq {

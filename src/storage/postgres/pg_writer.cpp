@@ -9,7 +9,7 @@
 #include <set>
 #include <tuple>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 #include "pg_codec.hpp"
 #include "pg_result.hpp"
 #include "pg_sql.hpp"

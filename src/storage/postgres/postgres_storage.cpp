@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 #include "pg_codec.hpp"
 #include "pg_result.hpp"
 #include "pg_schema.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "serializer.hpp"
+#include "base/serializer.hpp"
 #include "sqlite_sql.hpp"
 #include "storage/storage_rules.hpp"
 

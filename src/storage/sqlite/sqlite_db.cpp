@@ -10,8 +10,8 @@
 #include <cstring>
 #include <thread>
 
+#include "base/task_rules.hpp"
 #include "sqlite_statement.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -7,8 +7,8 @@
 #include <limits>
 #include <thread>
 
-#include "log_events.hpp"
-#include "serializer.hpp"
+#include "base/log_events.hpp"
+#include "base/serializer.hpp"
 #include "sqlite_codec.hpp"
 #include "sqlite_schema.hpp"
 #include "sqlite_sql.hpp"

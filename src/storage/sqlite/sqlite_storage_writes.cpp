@@ -10,8 +10,8 @@
 #include <limits>
 #include <tuple>
 
-#include "log_events.hpp"
-#include "serializer.hpp"
+#include "base/log_events.hpp"
+#include "base/serializer.hpp"
 #include "sqlite_codec.hpp"
 #include "sqlite_sql.hpp"
 #include "sqlite_statement.hpp"

@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "base/task_rules.hpp"
 #include "measure.hpp"
 #include "omniq/omniq.hpp"
 #include "pg_scratch.hpp"
 #include "progress.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::cli::bench {
 

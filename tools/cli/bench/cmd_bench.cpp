@@ -10,12 +10,12 @@
 #include <iostream>
 #include <memory>
 
+#include "base/task_rules.hpp"
 #include "bench/bench_options.hpp"
 #include "bench/bench_store.hpp"
 #include "bench/pg_scratch.hpp"
 #include "bench/progress.hpp"
 #include "commands.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::cli {
 namespace {

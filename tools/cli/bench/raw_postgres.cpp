@@ -20,10 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "base/task_rules.hpp"
 #include "measure.hpp"
 #include "omniq/task.hpp"
 #include "pg_scratch.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::cli::bench {
 namespace {

@@ -18,11 +18,11 @@
 
 #include "raw_sqlite.hpp"
 
+#include "base/task_rules.hpp"
 #include "bench_options.hpp"
 #include "bench_store.hpp"
 #include "measure.hpp"
 #include "omniq/task.hpp"
-#include "task_rules.hpp"
 
 namespace omniq::cli::bench {
 namespace {

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

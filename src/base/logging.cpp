@@ -3,7 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "log_events.hpp"
+#include "base/log_events.hpp"
 #include "omniq/settings.hpp"
 
 namespace omniq {

@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

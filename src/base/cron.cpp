@@ -1,4 +1,4 @@
-#include "cron.hpp"
+#include "base/cron.hpp"
 
 #include <date/tz.h>
 

@@ -9,9 +9,9 @@
 #include <typeinfo>
 #include <vector>
 
-#include "cron.hpp"
+#include "base/cron.hpp"
+#include "base/task_rules.hpp"
 #include "omniq/settings.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -1,11 +1,11 @@
-#include "serializer.hpp"
+#include "base/serializer.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <vector>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/serializer.hpp"
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
-#include "serializer.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {

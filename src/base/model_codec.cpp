@@ -2,9 +2,9 @@
 // and store. Readers check every type and say which field was wrong.
 #include <cmath>
 
+#include "base/task_rules.hpp"
 #include "omniq/error.hpp"
 #include "omniq/storage.hpp"
-#include "task_rules.hpp"
 
 namespace omniq {
 namespace {
