@@ -5,10 +5,12 @@
 // Requests that arrive while a write is in progress are gathered and applied
 // together by the next one: one Storage::write, so one durable commit for
 // all of them. Whoever finds nobody writing leads: a blocking caller
-// (submit_wait) writes on its own thread, so a lone caller pays no hand-off;
-// a callback caller (submit) has a storage thread do it. If a write of
-// several requests fails, each is written again alone (the one fallback),
-// so one bad request's error goes to its own caller only.
+// (submit_wait) writes on its own thread until its own request is written,
+// so a lone caller pays no hand-off; then a blocking caller still waiting
+// leads, or a storage thread drains. A callback caller (submit) has a storage
+// thread do it. If a write of several requests fails, each is written again
+// alone (the one fallback), so one bad request's error goes to its own
+// caller only.
 //
 // Thread-safety: all methods may be called from any thread. A callback runs
 // on the writing thread; it may submit() again but must not submit_wait().
@@ -42,14 +44,19 @@ class Committer {
   WriteResult submit_wait(WriteBatch request);
 
  private:
+  struct Waiter;  // a blocking caller
   struct Pending {
     WriteBatch request;
     Done done;
+    Waiter* waiter = nullptr;  // set for a blocking caller's request
   };
   void drain();
   // REQUIRES: mu_ held. Has a storage thread write what is pending, unless
   // someone is writing or a drain is on its way.
   void post_drain_locked();
+  // REQUIRES: mu_ held, by a lead whose own request is written. Hands the
+  // lead to a blocking caller still waiting, else has a drain take the rest.
+  void leave_locked();
   // Writes up to kMaxBatch pending requests; false when none was pending.
   bool round();
   void write(std::vector<Pending>& batch);
