@@ -53,67 +53,65 @@ Duration env_duration(std::string_view name, std::string_view value) {
   }
 }
 
+// Each enum's names: the canonical one (what to_string writes) first, then aliases.
 template <class E>
-std::string_view name_of(E value, std::initializer_list<std::pair<E, std::string_view>> names) {
+using Name = std::pair<E, std::string_view>;
+
+constexpr Name<Backend> kBackends[] = {{Backend::sqlite, "sqlite"},
+                                       {Backend::file, "file"},
+                                       {Backend::memory, "memory"},
+                                       {Backend::postgres, "postgres"},
+                                       {Backend::postgres, "postgresql"}};
+constexpr Name<Compat> kCompats[] = {{Compat::none, "none"}, {Compat::original, "original"}};
+constexpr Name<Durability> kDurabilities[] = {
+    {Durability::full, "full"}, {Durability::normal, "normal"}, {Durability::off, "off"}};
+constexpr Name<LogLevel> kLogLevels[] = {{LogLevel::debug, "DEBUG"},
+                                         {LogLevel::info, "INFO"},
+                                         {LogLevel::warning, "WARNING"},
+                                         {LogLevel::warning, "WARN"},
+                                         {LogLevel::error, "ERROR"}};
+
+template <class E, std::size_t N>
+std::string_view name_of(E value, const Name<E> (&names)[N]) {
   for (const auto& [v, n] : names) {
     if (v == value) return n;
   }
   return "?";
 }
 
+// The value `text` names in any case, or nullopt.
+template <class E, std::size_t N>
+std::optional<E> parse_name(std::string_view text, const Name<E> (&names)[N]) {
+  auto t = lower(text);
+  for (const auto& [v, n] : names) {
+    if (lower(n) == t) return v;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(Backend b) {
-  return name_of(b, {{Backend::sqlite, "sqlite"},
-                     {Backend::file, "file"},
-                     {Backend::memory, "memory"},
-                     {Backend::postgres, "postgres"}});
-}
-std::string_view to_string(Compat c) {
-  return name_of(c, {{Compat::none, "none"}, {Compat::original, "original"}});
+  return name_of(b, kBackends);
 }
 std::string_view to_string(Durability d) {
-  return name_of(
-      d, {{Durability::full, "full"}, {Durability::normal, "normal"}, {Durability::off, "off"}});
-}
-std::string_view to_string(LogLevel l) {
-  return name_of(l, {{LogLevel::debug, "DEBUG"},
-                     {LogLevel::info, "INFO"},
-                     {LogLevel::warning, "WARNING"},
-                     {LogLevel::error, "ERROR"}});
+  return name_of(d, kDurabilities);
 }
 
 std::optional<Backend> parse_backend(std::string_view text) {
-  auto t = lower(text);
-  if (t == "sqlite") return Backend::sqlite;
-  if (t == "file") return Backend::file;
-  if (t == "memory") return Backend::memory;
-  if (t == "postgres" || t == "postgresql") return Backend::postgres;
-  return std::nullopt;
+  return parse_name(text, kBackends);
 }
 
 std::optional<Durability> parse_durability(std::string_view text) {
-  auto t = lower(text);
-  if (t == "full") return Durability::full;
-  if (t == "normal") return Durability::normal;
-  if (t == "off") return Durability::off;
-  return std::nullopt;
+  return parse_name(text, kDurabilities);
 }
 
 std::optional<LogLevel> parse_log_level(std::string_view text) {
-  auto t = lower(text);
-  if (t == "debug") return LogLevel::debug;
-  if (t == "info") return LogLevel::info;
-  if (t == "warning" || t == "warn") return LogLevel::warning;
-  if (t == "error") return LogLevel::error;
-  return std::nullopt;
+  return parse_name(text, kLogLevels);
 }
 
 std::optional<Compat> parse_compat(std::string_view text) {
-  auto t = lower(text);
-  if (t == "none") return Compat::none;
-  if (t == "original") return Compat::original;
-  return std::nullopt;
+  return parse_name(text, kCompats);
 }
 
 Settings Settings::from_env() {
@@ -129,11 +127,22 @@ Settings Settings::from_env(const EnvLookup& lookup) {
   auto read = [&](std::string_view name, auto&& apply) {
     if (auto value = lookup(name)) apply(name, std::string_view(*value));
   };
-  read("OMNIQ_BACKEND", [&](auto name, auto value) {
-    auto b = parse_backend(value);
-    if (!b) bad_var(name, value, "sqlite, file, memory or postgres");
-    s.backend = *b;
-  });
+  // An enum-valued variable: parse, or say what `accepted` names.
+  auto read_enum = [&](std::string_view name, auto parse, auto& field, std::string_view accepted) {
+    read(name, [&](auto, auto value) {
+      auto parsed = parse(value);
+      if (!parsed) bad_var(name, value, accepted);
+      field = *parsed;
+    });
+  };
+  // A duration that must be greater than 0.
+  auto read_positive = [&](std::string_view name, Duration& field) {
+    read(name, [&](auto, auto value) {
+      field = env_duration(name, value);
+      if (field.count() <= 0) bad_var(name, value, "a duration greater than 0");
+    });
+  };
+  read_enum("OMNIQ_BACKEND", parse_backend, s.backend, "sqlite, file, memory or postgres");
   read("OMNIQ_DB_URL", [&](auto name, auto value) {
     bool postgres = value.starts_with("postgresql://") || value.starts_with("postgres://");
     bool foreign = value.find("://") != std::string_view::npos &&
@@ -156,10 +165,7 @@ Settings Settings::from_env(const EnvLookup& lookup) {
     if (!n) bad_var(name, value, "a whole number from 0 to 1000000");
     s.default_max_retries = static_cast<int>(*n);
   });
-  read("OMNIQ_RESULT_TTL", [&](auto name, auto value) {
-    s.result_ttl = env_duration(name, value);
-    if (s.result_ttl.count() <= 0) bad_var(name, value, "a duration greater than 0");
-  });
+  read_positive("OMNIQ_RESULT_TTL", s.result_ttl);
   read("OMNIQ_SERIALIZER", [&](auto name, auto value) {
     try {
       make_serializer(value);
@@ -168,29 +174,11 @@ Settings Settings::from_env(const EnvLookup& lookup) {
     }
     s.serializer = lower(value);
   });
-  read("OMNIQ_LOG_LEVEL", [&](auto name, auto value) {
-    auto l = parse_log_level(value);
-    if (!l) bad_var(name, value, "DEBUG, INFO, WARNING or ERROR");
-    s.log_level = *l;
-  });
-  read("OMNIQ_DURABILITY", [&](auto name, auto value) {
-    auto d = parse_durability(value);
-    if (!d) bad_var(name, value, "full, normal or off");
-    s.durability = *d;
-  });
-  read("OMNIQ_RETRY_BACKOFF_BASE", [&](auto name, auto value) {
-    s.retry_backoff_base = env_duration(name, value);
-    if (s.retry_backoff_base.count() <= 0) bad_var(name, value, "a duration greater than 0");
-  });
-  read("OMNIQ_RETRY_BACKOFF_MAX", [&](auto name, auto value) {
-    s.retry_backoff_max = env_duration(name, value);
-    if (s.retry_backoff_max.count() <= 0) bad_var(name, value, "a duration greater than 0");
-  });
-  read("OMNIQ_COMPAT", [&](auto name, auto value) {
-    auto c = parse_compat(value);
-    if (!c) bad_var(name, value, "none or original");
-    s.compat = *c;
-  });
+  read_enum("OMNIQ_LOG_LEVEL", parse_log_level, s.log_level, "DEBUG, INFO, WARNING or ERROR");
+  read_enum("OMNIQ_DURABILITY", parse_durability, s.durability, "full, normal or off");
+  read_positive("OMNIQ_RETRY_BACKOFF_BASE", s.retry_backoff_base);
+  read_positive("OMNIQ_RETRY_BACKOFF_MAX", s.retry_backoff_max);
+  read_enum("OMNIQ_COMPAT", parse_compat, s.compat, "none or original");
   read("OMNIQ_MAX_TASK_BYTES", [&](auto name, auto value) {
     auto n = parse_count(value, 1LL << 34);
     if (!n || *n == 0) bad_var(name, value, "a whole number of bytes from 1 to 17179869184");

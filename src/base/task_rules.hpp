@@ -86,11 +86,9 @@ std::string format_duration(Duration d);
 double to_seconds(Duration d);
 Duration from_seconds(double seconds);
 
-// The names the OMNIQ_* variables use: "sqlite", "full", "INFO", "none"...
+// The names the OMNIQ_* variables use: "sqlite", "full"...
 std::string_view to_string(Backend b);
 std::string_view to_string(Durability d);
-std::string_view to_string(LogLevel l);
-std::string_view to_string(Compat c);
 // Case-insensitive parsers; nullopt when the text names nothing.
 std::optional<Backend> parse_backend(std::string_view text);  // also "postgresql"
 std::optional<Durability> parse_durability(std::string_view text);
