@@ -1,8 +1,8 @@
 #include "omniq/time.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 
 #include "base/task_rules.hpp"
 #include "omniq/error.hpp"
@@ -23,6 +23,14 @@ int read_digits(std::string_view text, std::size_t pos, std::size_t n) {
   }
   return v;
 }
+
+// The units of durations, largest first; "us" divides every duration.
+struct Unit {
+  long long size;  // microseconds
+  std::string_view name;
+};
+constexpr Unit kUnits[] = {{86400000000LL, "d"}, {3600000000LL, "h"}, {60000000LL, "m"},
+                           {1000000LL, "s"},     {1000, "ms"},        {1, "us"}};
 
 [[noreturn]] void bad_time(std::string_view text, const char* why) {
   std::string shown(text.substr(0, 64));
@@ -118,23 +126,9 @@ Duration parse_duration(std::string_view text) {
   if (number.empty() || number.size() > 20 || number.find('.') != number.rfind('.')) throw bad();
   double value = 0;
   if (std::sscanf(std::string(number).c_str(), "%lf", &value) != 1) throw bad();
-  double scale;  // microseconds per unit
-  if (unit.empty() || unit == "s") {
-    scale = 1e6;
-  } else if (unit == "ms") {
-    scale = 1e3;
-  } else if (unit == "us") {
-    scale = 1;
-  } else if (unit == "m") {
-    scale = 60e6;
-  } else if (unit == "h") {
-    scale = 3600e6;
-  } else if (unit == "d") {
-    scale = 86400e6;
-  } else {
-    throw bad();
-  }
-  double us = std::round(value * scale);
+  const Unit* u = std::ranges::find(kUnits, unit.empty() ? "s" : unit, &Unit::name);
+  if (u == std::end(kUnits)) throw bad();
+  double us = std::round(value * static_cast<double>(u->size));
   // Cap at ~100 years: enough for any schedule, far from overflow.
   if (!std::isfinite(us) || us > 3.2e15) throw bad();
   return Duration{static_cast<Duration::rep>(us)};
@@ -142,17 +136,10 @@ Duration parse_duration(std::string_view text) {
 
 std::string format_duration(Duration d) {
   auto us = d.count();
-  struct Unit {
-    long long size;
-    const char* name;
-  };
-  static constexpr Unit units[] = {
-      {86400000000LL, "d"}, {3600000000LL, "h"}, {60000000LL, "m"}, {1000000LL, "s"}, {1000, "ms"}};
   if (us == 0) return "0s";
-  for (const auto& u : units) {
-    if (us % u.size == 0) return std::to_string(us / u.size) + u.name;
-  }
-  return std::to_string(us) + "us";
+  const Unit* u =
+      std::ranges::find_if(kUnits, [us](const Unit& unit) { return us % unit.size == 0; });
+  return std::to_string(us / u->size) + std::string(u->name);
 }
 
 double to_seconds(Duration d) {
