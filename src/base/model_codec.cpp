@@ -29,15 +29,23 @@ class Reader {
     if (it == v_.end() || it->is_null()) return nullptr;
     return &*it;
   }
-  const Value& need(std::string_view key) const {
+  // The field, or nullptr when absent or null; throws unless (field.*is)() holds.
+  const Value* find(std::string_view key, bool (Value::*is)() const noexcept,
+                    std::string_view type) const {
     const Value* f = find(key);
+    if (f != nullptr && !(f->*is)()) {
+      bad(what_, key, "must be " + std::string(type) + ", got " + f->type_name());
+    }
+    return f;
+  }
+  const Value& need(std::string_view key, bool (Value::*is)() const noexcept,
+                    std::string_view type) const {
+    const Value* f = find(key, is, type);
     if (f == nullptr) bad(what_, key, "is missing");
     return *f;
   }
   std::string string(std::string_view key) const {
-    const Value& f = need(key);
-    if (!f.is_string()) bad(what_, key, std::string("must be a string, got ") + f.type_name());
-    return f.get<std::string>();
+    return need(key, &Value::is_string, "a string").get<std::string>();
   }
   std::optional<std::string> opt_string(std::string_view key) const {
     if (!find(key)) return std::nullopt;
@@ -56,10 +64,7 @@ class Reader {
     return time(key);
   }
   int integer(std::string_view key) const {
-    const Value& f = need(key);
-    if (!f.is_number_integer())
-      bad(what_, key, std::string("must be an integer, got ") + f.type_name());
-    auto n = f.get<std::int64_t>();
+    auto n = need(key, &Value::is_number_integer, "an integer").get<std::int64_t>();
     if (n < 0 || n > 1'000'000'000) bad(what_, key, "is out of range: " + std::to_string(n));
     return static_cast<int>(n);
   }
@@ -77,14 +82,11 @@ class Reader {
     return static_cast<int>(f->get<std::int64_t>());
   }
   bool boolean(std::string_view key) const {
-    const Value& f = need(key);
-    if (!f.is_boolean()) bad(what_, key, std::string("must be a boolean, got ") + f.type_name());
-    return f.get<bool>();
+    return need(key, &Value::is_boolean, "a boolean").get<bool>();
   }
   std::optional<Duration> opt_seconds(std::string_view key) const {
-    const Value* f = find(key);
+    const Value* f = find(key, &Value::is_number, "seconds");
     if (f == nullptr) return std::nullopt;
-    if (!f->is_number()) bad(what_, key, std::string("must be seconds, got ") + f->type_name());
     double s = f->get<double>();
     if (!std::isfinite(s) || s < 0 || s > 3.2e9) bad(what_, key, "is out of range");
     return from_seconds(s);
@@ -189,15 +191,8 @@ Task task_from_value(const Value& v) {
   Task t;
   t.id = r.string("id");
   t.func_path = r.string("func_path");
-  if (const Value* a = r.find("args")) {
-    if (!a->is_array()) bad("Task", "args", std::string("must be an array, got ") + a->type_name());
-    t.args = *a;
-  }
-  if (const Value* k = r.find("kwargs")) {
-    if (!k->is_object())
-      bad("Task", "kwargs", std::string("must be an object, got ") + k->type_name());
-    t.kwargs = *k;
-  }
+  if (const Value* a = r.find("args", &Value::is_array, "an array")) t.args = *a;
+  if (const Value* k = r.find("kwargs", &Value::is_object, "an object")) t.kwargs = *k;
   t.status = r.status("status");
   if (const Value* s = r.find("schedule")) t.schedule = schedule_from_value(*s);
   t.max_retries = r.opt_integer("max_retries", 0);
