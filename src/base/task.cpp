@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -46,6 +47,15 @@ std::string shown(std::string_view text) {
 
 [[noreturn]] void invalid(const std::string& what) {
   throw ValidationError("invalid task: " + what);
+}
+
+// True when `text` is 1-64 characters of [A-Za-z0-9_-], or of [A-Za-z0-9_.-] with `dots`.
+bool is_word(std::string_view text, bool dots) {
+  if (text.empty() || text.size() > 64) return false;
+  return std::ranges::all_of(text, [dots](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || (dots && c == '.');
+  });
 }
 
 }  // namespace
@@ -104,13 +114,7 @@ std::string new_task_id(Timestamp now) {
 }
 
 bool is_valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
+  return is_word(id, false);
 }
 
 void validate_id(std::string_view id) {
@@ -121,12 +125,7 @@ void validate_id(std::string_view id) {
 }
 
 void validate_name(std::string_view name, std::string_view what) {
-  bool ok = !name.empty() && name.size() <= 64;
-  for (char c : name) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '_' || c == '.');
-  }
-  if (!ok) {
+  if (!is_word(name, true)) {
     throw ValidationError("invalid " + std::string(what) + " name \"" + shown(name) +
                           "\": expected 1-64 characters of A-Z, a-z, 0-9, '-', '_' or '.'");
   }
