@@ -1,4 +1,3 @@
-
 #include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -9,19 +8,12 @@
 namespace omniq {
 namespace {
 
-spdlog::level::level_enum to_spdlog(LogLevel level) {
-  switch (level) {
-    case LogLevel::debug:
-      return spdlog::level::debug;
-    case LogLevel::info:
-      return spdlog::level::info;
-    case LogLevel::warning:
-      return spdlog::level::warn;
-    case LogLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
-}
+// Each LogLevel and the spdlog level it stands for, least severe first.
+constexpr std::pair<LogLevel, spdlog::level::level_enum> kLevels[] = {
+    {LogLevel::debug, spdlog::level::debug},
+    {LogLevel::info, spdlog::level::info},
+    {LogLevel::warning, spdlog::level::warn},
+    {LogLevel::error, spdlog::level::err}};
 
 struct LoggerState {
   // The logger writes to one distributing sink; set_log_sinks swaps what it
@@ -51,21 +43,21 @@ std::shared_ptr<spdlog::logger> logger() {
 }
 
 void set_log_level(LogLevel level) {
-  state().logger->set_level(to_spdlog(level));
+  auto chosen = spdlog::level::info;  // for a value outside the enum
+  for (const auto& [ours, theirs] : kLevels) {
+    if (ours == level) chosen = theirs;
+  }
+  state().logger->set_level(chosen);
 }
 
+// The most severe LogLevel the logger's level reaches (trace reads as debug).
 LogLevel log_level() {
-  switch (state().logger->level()) {
-    case spdlog::level::trace:
-    case spdlog::level::debug:
-      return LogLevel::debug;
-    case spdlog::level::info:
-      return LogLevel::info;
-    case spdlog::level::warn:
-      return LogLevel::warning;
-    default:
-      return LogLevel::error;
+  auto current = state().logger->level();
+  LogLevel level = LogLevel::debug;
+  for (const auto& [ours, theirs] : kLevels) {
+    if (current >= theirs) level = ours;
   }
+  return level;
 }
 
 void set_log_sinks(std::vector<std::shared_ptr<spdlog::sinks::sink>> sinks) {
