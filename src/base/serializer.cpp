@@ -100,22 +100,24 @@ Value decode_with(std::string_view bytes, Value::input_format_t format,
   return out;
 }
 
-void check_encodable(const Value& v) {
+// Encodes v with `write`, refusing nesting deeper than kMaxDepth.
+template <class Write>
+std::string encode_with(const Value& v, std::string_view format_name, Write write) {
   if (nests_deeper_than(v, kMaxDepth)) {
     throw SerializationError("cannot encode a value nested deeper than " +
                              std::to_string(kMaxDepth) + " levels");
+  }
+  try {
+    return write(v);
+  } catch (const nlohmann::json::exception& e) {
+    throw SerializationError("cannot encode as " + std::string(format_name) + ": " + e.what());
   }
 }
 
 }  // namespace
 
 std::string JsonSerializer::encode(const Value& v) const {
-  check_encodable(v);
-  try {
-    return v.dump();
-  } catch (const nlohmann::json::exception& e) {
-    throw SerializationError(std::string("cannot encode as JSON: ") + e.what());
-  }
+  return encode_with(v, "JSON", [](const Value& value) { return value.dump(); });
 }
 
 Value JsonSerializer::decode(std::string_view bytes) const {
@@ -123,14 +125,11 @@ Value JsonSerializer::decode(std::string_view bytes) const {
 }
 
 std::string MsgpackSerializer::encode(const Value& v) const {
-  check_encodable(v);
-  std::string out;
-  try {
-    Value::to_msgpack(v, out);
-  } catch (const nlohmann::json::exception& e) {
-    throw SerializationError(std::string("cannot encode as msgpack: ") + e.what());
-  }
-  return out;
+  return encode_with(v, "msgpack", [](const Value& value) {
+    std::string out;
+    Value::to_msgpack(value, out);
+    return out;
+  });
 }
 
 Value MsgpackSerializer::decode(std::string_view bytes) const {
