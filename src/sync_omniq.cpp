@@ -2,7 +2,6 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
-#include <asio/use_future.hpp>
 
 #include "engine/task_queue.hpp"
 #include "omniq/async.hpp"
@@ -58,10 +57,18 @@ std::optional<TaskResult> OmniQ::get_result(const std::string& id, ResultOptions
   auto result = queue_->get_result(id);
   if (result || !options.wait) return result;
   // The wait is AsyncOmniQ's, run to its end on an event loop of its own.
+  // (Not through asio::use_future: its completion would go through asio's
+  // process-wide context, whose threads a forked child does not have.)
   asio::io_context io;
-  auto waited = asio::co_spawn(io, async().get_result(id, options), asio::use_future);
+  std::exception_ptr error;
+  auto done = [&](std::exception_ptr e, std::optional<TaskResult> r) {
+    error = e;
+    result = std::move(r);
+  };
+  asio::co_spawn(io, async().get_result(id, options), done);
   io.run();
-  return waited.get();
+  if (error) std::rethrow_exception(error);
+  return result;
 }
 
 CancelResult OmniQ::cancel(const std::string& id) {
