@@ -140,11 +140,8 @@ asio::awaitable<void> PoolCore::monitor_loop() {
       }
       record_async(r, std::move(h), std::move(claims));
     }
-    if (next != SteadyTime::max()) {
-      monitor_timer_.expires_at(next);
-    } else {
-      monitor_timer_.expires_after(std::chrono::hours(1));
-    }
+    monitor_timer_.expires_at(
+        std::min(next, std::chrono::steady_clock::now() + std::chrono::hours(1)));
     co_await monitor_timer_.async_wait(kWait);
   }
   --loops_;
