@@ -4,7 +4,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <utility>
 
 #include <asio/associated_executor.hpp>
@@ -32,22 +31,12 @@ struct AsyncCallSlot {
   std::optional<Tracked> tracked;
 };
 
-template <class R>
-struct CompletionSignature {
-  using type = void(std::exception_ptr, R);
-};
-template <>
-struct CompletionSignature<void> {
-  using type = void(std::exception_ptr);
-};
-
-// Runs start(done), where done(std::exception_ptr[, R]) must be called exactly
+// Runs start(done), where done(std::exception_ptr, R) must be called exactly
 // once, from any thread. The awaiting coroutine resumes on its own executor
 // with the value, or with the exception rethrown.
 template <class R, class Start>
 asio::awaitable<R> async_call(Start start) {
-  using Signature = typename CompletionSignature<R>::type;
-  return asio::async_initiate<const asio::use_awaitable_t<>, Signature>(
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, R)>(
       [start = std::move(start)](auto handler) mutable {
         using Handler = decltype(handler);
         auto tracked = asio::prefer(asio::get_associated_executor(handler),
@@ -58,20 +47,15 @@ asio::awaitable<R> async_call(Start start) {
         slot->handler.emplace(std::move(handler));
         // The handler is taken on the loop's thread; the tracked executor is
         // released here last, after post() has dropped its own copies.
-        auto resume = [slot](auto... result) {
+        start([slot](std::exception_ptr ep, R value) {
           // Moved, never copied: copying a deeply nested Value recurses per level.
-          asio::post(*slot->tracked, [slot, ... result = std::move(result)]() mutable {
+          asio::post(*slot->tracked, [slot, ep, value = std::move(value)]() mutable {
             Handler h = std::move(*slot->handler);
             slot->handler.reset();
-            h(std::move(result)...);
+            h(ep, std::move(value));
           });
           slot->tracked.reset();
-        };
-        if constexpr (std::is_void_v<R>) {
-          start([resume](std::exception_ptr ep) { resume(ep); });
-        } else {
-          start([resume](std::exception_ptr ep, R value) { resume(ep, std::move(value)); });
-        }
+        });
       },
       asio::use_awaitable);
 }
