@@ -31,7 +31,8 @@ void take_back(std::vector<T>& to, std::vector<T>& from, std::size_t n) {
 struct Committer::Waiter {
   std::condition_variable cv;
   bool set = false;
-  bool lead = false;  // handed the lead by the one before
+  bool storage_thread = false;  // called on a storage thread
+  bool lead = false;            // handed the lead by the one before
   std::exception_ptr error;
   WriteResult result;
 };
@@ -55,6 +56,7 @@ void Committer::post_drain_locked() {
 
 WriteResult Committer::submit_wait(WriteBatch request) {
   auto w = std::make_shared<Waiter>();
+  w->storage_thread = threads_.get_executor().running_in_this_thread();
   Done done = [this, w](std::exception_ptr e, WriteResult r) {
     std::lock_guard lock(mu_);
     w->error = std::move(e);
@@ -85,10 +87,10 @@ WriteResult Committer::submit_wait(WriteBatch request) {
 }
 
 void Committer::leave_locked() {
-  // A blocking caller leads next: every storage thread may be one of them,
-  // with none left to run a drain.
+  // A blocking caller on a storage thread leads next: every storage thread
+  // may be one, with none left to run a drain.
   for (Pending& p : pending_) {
-    if (p.waiter) {
+    if (p.waiter && p.waiter->storage_thread) {
       p.waiter->lead = true;
       p.waiter->cv.notify_one();
       return;

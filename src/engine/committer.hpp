@@ -6,11 +6,11 @@
 // together by the next one: one Storage::write, so one durable commit for
 // all of them. Whoever finds nobody writing leads: a blocking caller
 // (submit_wait) writes on its own thread until its own request is written,
-// so a lone caller pays no hand-off; then a blocking caller still waiting
-// leads, or a storage thread drains. A callback caller (submit) has a storage
-// thread do it. If a write of several requests fails, each is written again
-// alone (the one fallback), so one bad request's error goes to its own
-// caller only.
+// so a lone caller pays no hand-off; then a storage thread drains the rest,
+// or, when one waits in a blocking call itself, takes the lead. A callback
+// caller (submit) has a storage thread do it. If a write of several requests
+// fails, each is written again alone (the one fallback), so one bad
+// request's error goes to its own caller only.
 //
 // Thread-safety: all methods may be called from any thread. A callback runs
 // on the writing thread; it may submit() again but must not submit_wait().
@@ -55,7 +55,8 @@ class Committer {
   // someone is writing or a drain is on its way.
   void post_drain_locked();
   // REQUIRES: mu_ held, by a lead whose own request is written. Hands the
-  // lead to a blocking caller still waiting, else has a drain take the rest.
+  // lead to a blocking caller waiting on a storage thread, else has a drain
+  // take the rest.
   void leave_locked();
   // Writes up to kMaxBatch pending requests; false when none was pending.
   bool round();
