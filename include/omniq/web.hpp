@@ -43,30 +43,40 @@ struct DashboardOptions {
   Duration stats_cache = std::chrono::seconds(1);
 };
 
-class Dashboard {
+class HttpServer;  // internal
+
+// What Dashboard and MetricsServer share: an HTTP server on the executor of an
+// io_context of yours (REQUIRES: io.get_executor(), not a strand or another).
+class Server {
  public:
-  // REQUIRES: executor is an io_context's own (io.get_executor()). Throws
-  // ConfigError for a token that options do not accept.
-  Dashboard(AsyncOmniQ oq, const DashboardOptions& options, asio::any_io_executor executor);
-  ~Dashboard();  // stop()
-  Dashboard(const Dashboard&) = delete;
-  Dashboard& operator=(const Dashboard&) = delete;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
 
   // Binds and starts listening; returns at once. Throws std::system_error
   // when the address cannot be bound.
   void start();
   // The port listened on (the one chosen by the system for port 0); 0 before start().
   std::uint16_t port() const;
-  // The token actions must carry.
-  const std::string& token() const;
   // Stops accepting connections; returns when done. Idempotent. Call it while
   // the io_context runs or after it has stopped (else it waits up to 10 s).
   // Connections still open end with their io_context.
   void stop();
 
+ protected:
+  Server(asio::any_io_executor executor, const std::string& host, std::uint16_t port);
+  ~Server();  // stop()
+  std::unique_ptr<HttpServer> http_;
+};
+
+class Dashboard : public Server {
+ public:
+  // Throws ConfigError for a token that options do not accept.
+  Dashboard(AsyncOmniQ oq, const DashboardOptions& options, asio::any_io_executor executor);
+  // The token actions must carry.
+  const std::string& token() const { return token_; }
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::string token_;
 };
 
 // A worker's counters and histograms, fed by WorkerOptions::on_attempt:
@@ -100,23 +110,10 @@ struct MetricsServerOptions {
 
 // Serves GET /metrics with what `scrape` returns (called on the event loop for
 // each request; e.g. WorkerMetrics::scrape).
-class MetricsServer {
+class MetricsServer : public Server {
  public:
-  // REQUIRES: executor is an io_context's own (io.get_executor()).
   MetricsServer(std::function<std::string()> scrape, const MetricsServerOptions& options,
                 asio::any_io_executor executor);
-  ~MetricsServer();  // stop()
-  MetricsServer(const MetricsServer&) = delete;
-  MetricsServer& operator=(const MetricsServer&) = delete;
-
-  // As Dashboard's.
-  void start();
-  std::uint16_t port() const;
-  void stop();
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace omniq::web

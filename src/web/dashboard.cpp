@@ -40,37 +40,13 @@ void add_api(HttpServer& server, const std::shared_ptr<Api>& api) {
 
 }  // namespace
 
-struct Dashboard::Impl {
-  Impl(std::string t, asio::any_io_executor executor, const DashboardOptions& options)
-      : token(std::move(t)), server(std::move(executor), options.host, options.port) {}
-  std::string token;
-  HttpServer server;
-};
-
 Dashboard::Dashboard(AsyncOmniQ oq, const DashboardOptions& options, asio::any_io_executor executor)
-    : impl_(std::make_unique<Impl>(checked_token(options.token), std::move(executor), options)) {
-  auto api = std::make_shared<Api>(std::move(oq), options.stats_cache, options.allow_actions,
-                                   impl_->token);
-  add_assets(impl_->server);
-  add_api(impl_->server, api);
-}
-
-Dashboard::~Dashboard() = default;  // the server stops itself
-
-void Dashboard::start() {
-  impl_->server.start();
-}
-
-std::uint16_t Dashboard::port() const {
-  return impl_->server.port();
-}
-
-const std::string& Dashboard::token() const {
-  return impl_->token;
-}
-
-void Dashboard::stop() {
-  impl_->server.stop();
+    : Server(std::move(executor), options.host, options.port),
+      token_(checked_token(options.token)) {
+  auto api =
+      std::make_shared<Api>(std::move(oq), options.stats_cache, options.allow_actions, token_);
+  add_assets(*http_);
+  add_api(*http_, api);
 }
 
 }  // namespace omniq::web
