@@ -5,6 +5,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
+#include <mutex>
+#include <optional>
 
 #include "base/task_rules.hpp"
 #include "engine/async_call.hpp"
@@ -12,6 +14,30 @@
 #include "engine/task_queue.hpp"
 
 namespace omniq {
+namespace {
+
+// How a finishing worker's listener wakes a get_result wait: the waiter's
+// executor and timer while the wait lasts, nothing after it (a call of the
+// listener that began before may end after it, on the worker's thread).
+struct Wake {
+  std::mutex mu;
+  std::optional<asio::any_io_executor> ex;
+  std::weak_ptr<asio::steady_timer> timer;
+};
+
+// Stops listening, and empties the wake, when the wait ends.
+struct Listening {
+  detail::TaskQueue& queue;
+  std::size_t id;
+  Wake& wake;
+  ~Listening() {
+    queue.unlisten(id);
+    std::lock_guard lock(wake.mu);
+    wake.ex.reset();
+  }
+};
+
+}  // namespace
 
 using detail::on_storage;
 
@@ -99,13 +125,17 @@ asio::awaitable<std::optional<TaskResult>> AsyncOmniQ::get_result(std::string id
   auto ex = co_await asio::this_coro::executor;
   auto timer = std::make_shared<asio::steady_timer>(ex);
   // A worker in this process finishing the task wakes us at once.
-  std::size_t listener =
-      q->listen([id, timer, ex](detail::TaskQueue::Event e, const std::string& t) {
-        if (e == detail::TaskQueue::Event::finished && t == id) {
-          asio::post(ex, [timer] { timer->cancel(); });
-        }
-      });
-  detail::TaskQueue::Listening unlisten{*q, listener};
+  auto wake = std::make_shared<Wake>();
+  wake->ex = ex;
+  wake->timer = timer;
+  std::size_t listener = q->listen([id, wake](detail::TaskQueue::Event e, const std::string& t) {
+    std::lock_guard lock(wake->mu);
+    if (e != detail::TaskQueue::Event::finished || t != id || !wake->ex) return;
+    asio::post(*wake->ex, [weak = wake->timer] {
+      if (auto waiting = weak.lock()) waiting->cancel();
+    });
+  });
+  Listening listening{*q, listener, *wake};
   Duration poll = std::chrono::milliseconds(10);
   for (;;) {
     if (clock::now() >= deadline) {

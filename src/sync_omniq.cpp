@@ -60,12 +60,13 @@ std::optional<TaskResult> OmniQ::get_result(const std::string& id, ResultOptions
   // (Not through asio::use_future: its completion would go through asio's
   // process-wide context, whose threads a forked child does not have.)
   asio::io_context io;
+  AsyncOmniQ waiter = async();  // alive until the coroutine, which reads it, ends
   std::exception_ptr error;
   auto done = [&](std::exception_ptr e, std::optional<TaskResult> r) {
     error = e;
     result = std::move(r);
   };
-  asio::co_spawn(io, async().get_result(id, options), done);
+  asio::co_spawn(io, waiter.get_result(id, options), done);
   io.run();
   if (error) std::rethrow_exception(error);
   return result;

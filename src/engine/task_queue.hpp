@@ -95,12 +95,6 @@ class TaskQueue {
   using Listener = std::function<void(Event, const std::string& task_id)>;
   std::size_t listen(Listener listener);
   void unlisten(std::size_t id);
-  // Unlistens when it goes out of scope.
-  struct Listening {
-    TaskQueue& queue;
-    std::size_t id;
-    ~Listening() { queue.unlisten(id); }
-  };
 
  private:
   struct RecordState;
