@@ -11,6 +11,15 @@ namespace {
 // The most requests one write takes.
 constexpr std::size_t kMaxBatch = 512;
 
+// A blocking caller's result slot.
+struct Waiter {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool set = false;
+  std::exception_ptr error;
+  WriteResult result;
+};
+
 template <class T>
 void append(std::vector<T>& to, std::vector<T>& from) {
   to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
@@ -27,18 +36,12 @@ void take_back(std::vector<T>& to, std::vector<T>& from, std::size_t n) {
 
 }  // namespace
 
-// A blocking caller's result slot, and its turn to lead (under mu_).
-struct Committer::Waiter {
-  std::condition_variable cv;
-  bool set = false;
-  bool storage_thread = false;  // called on a storage thread
-  bool lead = false;            // handed the lead by the one before
-  std::exception_ptr error;
-  WriteResult result;
-};
+Committer::Committer(Storage& storage)
+    : storage_(storage), writer_(std::make_unique<asio::thread_pool>(1)) {}
 
-Committer::Committer(Storage& storage, asio::thread_pool& threads)
-    : storage_(storage), threads_(threads) {}
+Committer::~Committer() {
+  writer_->join();  // returns once no drain is left
+}
 
 void Committer::submit(WriteBatch request, Done done) {
   std::lock_guard lock(mu_);
@@ -47,57 +50,45 @@ void Committer::submit(WriteBatch request, Done done) {
 }
 
 void Committer::post_drain_locked() {
-  // writing_ means a thread is writing now, never that a drain waits its turn:
-  // so a blocking caller on a storage thread never waits for a queued drain.
   if (writing_ || drain_posted_ || pending_.empty()) return;
   drain_posted_ = true;
-  asio::post(threads_, [this] { drain(); });
+  asio::post(*writer_, [this] { drain(); });
 }
 
 WriteResult Committer::submit_wait(WriteBatch request) {
   auto w = std::make_shared<Waiter>();
-  w->storage_thread = threads_.get_executor().running_in_this_thread();
-  Done done = [this, w](std::exception_ptr e, WriteResult r) {
-    std::lock_guard lock(mu_);
+  Done done = [w](std::exception_ptr e, WriteResult r) {
+    std::lock_guard lock(w->mu);
     w->error = std::move(e);
     w->result = std::move(r);
     w->set = true;
     w->cv.notify_one();
   };
   std::unique_lock lock(mu_);
-  pending_.push_back({std::move(request), std::move(done), w.get()});
-  if (writing_) w->cv.wait(lock, [&] { return w->set || w->lead; });
-  if (!w->set) {
-    // Lead: write until this request is done, then hand over.
+  pending_.push_back({std::move(request), std::move(done)});
+  if (!writing_) {
+    // Lead: write until this request is done, then leave the rest to a drain.
     writing_ = true;
-    while (!w->set) {
-      lock.unlock();
+    lock.unlock();
+    for (;;) {
       round();
-      lock.lock();
+      std::lock_guard wl(w->mu);
+      if (w->set) break;
     }
-    leave_locked();
+    lock.lock();
+    writing_ = false;
+    post_drain_locked();
   }
+  lock.unlock();
+  std::unique_lock wl(w->mu);
+  w->cv.wait(wl, [&] { return w->set; });
   // Taken out under the lock: the error is then this thread's alone, and is
   // destroyed here, not by the writer when it drops its copy of `w`.
   std::exception_ptr error = std::move(w->error);
   WriteResult result = std::move(w->result);
-  lock.unlock();
+  wl.unlock();
   if (error) std::rethrow_exception(std::move(error));
   return result;
-}
-
-void Committer::leave_locked() {
-  // A blocking caller on a storage thread leads next: every storage thread
-  // may be one, with none left to run a drain.
-  for (Pending& p : pending_) {
-    if (p.waiter && p.waiter->storage_thread) {
-      p.waiter->lead = true;
-      p.waiter->cv.notify_one();
-      return;
-    }
-  }
-  writing_ = false;
-  post_drain_locked();
 }
 
 void Committer::drain() {

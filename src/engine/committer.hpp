@@ -6,11 +6,11 @@
 // together by the next one: one Storage::write, so one durable commit for
 // all of them. Whoever finds nobody writing leads: a blocking caller
 // (submit_wait) writes on its own thread until its own request is written,
-// so a lone caller pays no hand-off; then a storage thread drains the rest,
-// or, when one waits in a blocking call itself, takes the lead. A callback
-// caller (submit) has a storage thread do it. If a write of several requests
-// fails, each is written again alone (the one fallback), so one bad
-// request's error goes to its own caller only.
+// so a lone caller pays no hand-off; the rest, and what callback callers
+// (submit) ask, the committer's own thread writes. That thread never waits
+// for a write, so it is free however many threads wait in submit_wait. If a
+// write of several requests fails, each is written again alone (the one
+// fallback), so one bad request's error goes to its own caller only.
 //
 // Thread-safety: all methods may be called from any thread. A callback runs
 // on the writing thread; it may submit() again but must not submit_wait().
@@ -21,6 +21,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -36,38 +37,33 @@ class Committer {
  public:
   using Done = std::function<void(std::exception_ptr, WriteResult)>;
 
-  // REQUIRES: storage and the storage threads outlive the committer.
-  Committer(Storage& storage, asio::thread_pool& threads);
+  // REQUIRES: storage outlives the committer.
+  explicit Committer(Storage& storage);
+  ~Committer();  // writes what is pending, then joins its thread
 
   void submit(WriteBatch request, Done done);
   // Returns the request's result, or rethrows its error.
   WriteResult submit_wait(WriteBatch request);
 
  private:
-  struct Waiter;  // a blocking caller
   struct Pending {
     WriteBatch request;
     Done done;
-    Waiter* waiter = nullptr;  // set for a blocking caller's request
   };
   void drain();
-  // REQUIRES: mu_ held. Has a storage thread write what is pending, unless
-  // someone is writing or a drain is on its way.
+  // REQUIRES: mu_ held. Has the committer's thread write what is pending,
+  // unless someone is writing or a drain is on its way.
   void post_drain_locked();
-  // REQUIRES: mu_ held, by a lead whose own request is written. Hands the
-  // lead to a blocking caller waiting on a storage thread, else has a drain
-  // take the rest.
-  void leave_locked();
   // Writes up to kMaxBatch pending requests; false when none was pending.
   bool round();
   void write(std::vector<Pending>& batch);
 
   Storage& storage_;
-  asio::thread_pool& threads_;
+  std::unique_ptr<asio::thread_pool> writer_;  // one thread
   std::mutex mu_;
   std::deque<Pending> pending_;
   bool writing_ = false;       // a thread is writing
-  bool drain_posted_ = false;  // a drain waits for a storage thread
+  bool drain_posted_ = false;  // a drain waits for the committer's thread
 };
 
 }  // namespace omniq

@@ -119,7 +119,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
                                         const std::vector<QueueClaim>& claims, bool keep_one,
                                         std::uint64_t seen);
   // Claims for every free slot, from any thread, and dispatches what comes
-  // back from the storage thread that wrote it. Returns at once.
+  // back from the thread that wrote it. Returns at once.
   void claim_free_slots();
   // What to do after a write that claimed for free slots.
   enum class AfterClaim { done, again, wait };

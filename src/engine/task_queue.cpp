@@ -70,7 +70,7 @@ TaskQueue::TaskQueue(std::shared_ptr<Storage> storage, Settings settings,
       settings_(std::move(settings)),
       clock_(std::move(clock)),
       threads_(std::make_unique<asio::thread_pool>(kStorageThreads)),
-      committer_(*storage_, *threads_) {
+      committer_(*storage_) {
   settings_.validate();
   if (settings_.log_level) set_log_level(*settings_.log_level);  // only a level chosen
 }

@@ -14,8 +14,9 @@
 // or asked to cancel.
 //
 // Each operation has a blocking form, run on the calling thread, and writes
-// have a callback form for coroutines (the callback runs on a storage
-// thread); other blocking calls of coroutines run on the storage threads.
+// have a callback form for coroutines (the callback runs on the thread that
+// wrote: the committer's, or a blocking caller's); other blocking calls of
+// coroutines run on the storage threads.
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once
