@@ -3,7 +3,8 @@
 // a drain on a storage thread once its own request was written. When every
 // storage thread was itself waiting in a blocking write (AsyncOmniQ::retry
 // enqueues from one), no thread was left to run that drain: they waited for
-// ever, until some other write came by.
+// ever, until some other write came by. Drains now run on the committer's
+// own thread, which never waits for a write.
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
@@ -38,7 +39,7 @@ class HeldWrite : public ForwardingStorage {
   Gate gate;
 };
 
-TEST(CommitterLeadHandoff, WritesWaitingOnEveryStorageThreadAreWrittenWhenTheLeadLeaves) {
+TEST(CommitterDrain, WritesWaitingOnEveryStorageThreadAreWrittenWhenTheLeadLeaves) {
   auto store = std::make_shared<HeldWrite>(std::make_shared<MemoryStorage>());
   OmniQ oq(store, Settings{});
   std::vector<std::string> cancelled;
