@@ -231,23 +231,12 @@ std::shared_ptr<Running> PoolCore::run_sync(std::shared_ptr<Running> r, bool& ou
       next.push_back(std::move(s.buffer.front()));
       s.buffer.pop_front();
       if (auto mine = dispatch_locked(next, true)) {
-        record_async(r, std::move(h), std::move(claims));
+        record(r, std::move(h), std::move(claims), false);
         return mine;
       }
     }
   }
-  bool lost = !h;
-  std::vector<TaskQueue::Finished> finished;
-  if (h) finished.push_back({r->task, std::move(*h)});
-  std::uint64_t seen = changes_.load(std::memory_order_acquire);
-  TaskQueue::Recorded rec;
-  std::exception_ptr failed;
-  try {
-    rec = queue_->record(std::move(finished), claims, opt_.lease);
-  } catch (...) {
-    failed = std::current_exception();
-  }
-  return after_record(*r, lost, failed, std::move(rec), claims, true, seen);
+  return record(r, std::move(h), std::move(claims), true);
 }
 
 asio::awaitable<void> PoolCore::run_async(std::shared_ptr<Running> r) {
@@ -276,20 +265,31 @@ asio::awaitable<void> PoolCore::run_async(std::shared_ptr<Running> r) {
     if (!r->handler && h && h->error) h->error->error_type = "UnknownTask";
     claims = release_slot_locked(*r);
   }
-  record_async(r, std::move(h), std::move(claims));
+  record(r, std::move(h), std::move(claims), false);
 }
 
-void PoolCore::record_async(std::shared_ptr<Running> r, std::optional<Happening> h,
-                            std::vector<QueueClaim> claims) {
+std::shared_ptr<Running> PoolCore::record(std::shared_ptr<Running> r, std::optional<Happening> h,
+                                          std::vector<QueueClaim> claims, bool wait) {
   std::vector<TaskQueue::Finished> finished;
   if (h) finished.push_back({r->task, std::move(*h)});
   bool lost = !h;
-  auto self = shared_from_this();
   std::uint64_t seen = changes_.load(std::memory_order_acquire);
-  queue_->record(std::move(finished), claims, opt_.lease,
-                 [self, r, claims, lost, seen](std::exception_ptr e, TaskQueue::Recorded rec) {
-                   self->after_record(*r, lost, e, std::move(rec), claims, false, seen);
-                 });
+  if (!wait) {
+    queue_->record(std::move(finished), claims, opt_.lease,
+                   [self = shared_from_this(), r, claims, lost, seen](std::exception_ptr e,
+                                                                      TaskQueue::Recorded rec) {
+                     self->after_record(*r, lost, e, std::move(rec), claims, false, seen);
+                   });
+    return nullptr;
+  }
+  TaskQueue::Recorded rec;
+  std::exception_ptr failed;
+  try {
+    rec = queue_->record(std::move(finished), claims, opt_.lease);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  return after_record(*r, lost, failed, std::move(rec), claims, true, seen);
 }
 
 std::optional<Happening> PoolCore::ended(Running& r, Value value, std::exception_ptr error) {

@@ -131,9 +131,10 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   void after_claim(AfterClaim next);
   // While stopping: gives back what was claimed and not started.
   void give_back_if_stopping();
-  // REQUIRES: release_slot_locked(*r) gave `claims`.
-  void record_async(std::shared_ptr<Running> r, std::optional<Happening> h,
-                    std::vector<QueueClaim> claims);
+  // Records r's end with the claims release_slot_locked(*r) gave: `wait`
+  // returns this thread's next task; otherwise the writer dispatches.
+  std::shared_ptr<Running> record(std::shared_ptr<Running> r, std::optional<Happening> h,
+                                  std::vector<QueueClaim> claims, bool wait);
   // Wakes the claim loop; with `claim`, it claims once more.
   void wake(bool claim = true);
   // Arms a wait on the store's change watch (strand).

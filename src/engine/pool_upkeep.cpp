@@ -138,7 +138,7 @@ asio::awaitable<void> PoolCore::monitor_loop() {
         std::lock_guard lock(mu_);
         claims = release_slot_locked(*r);
       }
-      record_async(r, std::move(h), std::move(claims));
+      record(r, std::move(h), std::move(claims), false);
     }
     monitor_timer_.expires_at(
         std::min(next, std::chrono::steady_clock::now() + std::chrono::hours(1)));
