@@ -182,16 +182,11 @@ void validate_task(const Task& task) {
 }
 
 bool nests_deeper_than(const Value& v, int max_depth) {
-  // Depth-first walk with an explicit stack: a hostile value cannot overflow ours.
-  std::vector<std::pair<const Value*, int>> stack{{&v, 0}};
-  while (!stack.empty()) {
-    auto [node, depth] = stack.back();
-    stack.pop_back();
-    if (!node->is_structured()) continue;
-    if (depth + 1 > max_depth) return true;
-    for (const auto& child : *node) stack.emplace_back(&child, depth + 1);
-  }
-  return false;
+  // Goes no deeper than max_depth calls, so a hostile value cannot overflow the stack.
+  if (!v.is_structured()) return false;
+  if (max_depth <= 0) return true;
+  return std::any_of(v.begin(), v.end(),
+                     [&](const Value& child) { return nests_deeper_than(child, max_depth - 1); });
 }
 
 Task make_task(std::string func_path, Value args, const TaskOptions& options,

@@ -21,7 +21,7 @@ inline constexpr int kMaxDepth = 256;
 // them one level down.
 inline constexpr int kMaxValueDepth = kMaxDepth - 1;
 
-// True when `v` nests arrays/objects deeper than max_depth (checked without recursion).
+// True when `v` nests arrays/objects deeper than max_depth (recursing at most that deep).
 bool nests_deeper_than(const Value& v, int max_depth);
 
 // Returns a new time-ordered UUIDv7 (RFC 9562) for an instant, as lower-case text.

@@ -152,10 +152,10 @@ WriteBatch TaskQueue::record_batch(RecordState& state, std::vector<Finished> fin
   return b;
 }
 
-std::vector<Outcome> TaskQueue::settle(RecordState& state, const WriteResult& r) {
+std::vector<Outcome> TaskQueue::settle(RecordState& state, WriteResult r) {
   std::vector<Outcome> again;
   if (state.retried.empty()) {
-    state.claims = r.claimed;
+    state.claims = std::move(r.claimed);
     for (std::size_t i = 0; i < r.applied.size(); ++i) {
       if (r.applied[i] == Applied::yes) {
         state.verdicts[i] = verdict_of(state.outcomes[i], state.what[i]);
@@ -208,13 +208,13 @@ void TaskQueue::record(std::vector<Finished> finished, std::vector<QueueClaim> c
   };
   committer_.submit(std::move(b), [this, state, complete](std::exception_ptr e, WriteResult r) {
     if (e) return complete(e);
-    std::vector<Outcome> again = settle(*state, r);
+    std::vector<Outcome> again = settle(*state, std::move(r));
     if (again.empty()) return complete(nullptr);
     WriteBatch cancels;
     cancels.outcomes = std::move(again);
     committer_.submit(std::move(cancels),
                       [this, state, complete](std::exception_ptr e2, WriteResult r2) {
-                        if (!e2) settle(*state, r2);
+                        if (!e2) settle(*state, std::move(r2));
                         complete(e2);
                       });
   });

@@ -103,7 +103,7 @@ class TaskQueue {
   WriteBatch record_batch(RecordState& state, std::vector<Finished> finished,
                           std::vector<QueueClaim> claims, Duration lease);
   // Returns the outcomes to write again as cancels (empty: done).
-  std::vector<Outcome> settle(RecordState& state, const WriteResult& r);
+  std::vector<Outcome> settle(RecordState& state, WriteResult r);
   Recorded finish(RecordState& state);
   void notify(Event e, const std::string& id);
   // Logs the tasks created and tells listeners.

@@ -136,7 +136,7 @@ TEST(ValidateTask, RejectsEachKindOfBadTaskWithAClearMessage) {
   EXPECT_NO_THROW(validate_task(valid_task()));
 }
 
-TEST(NestsDeeperThan, HandlesHundredThousandLevelsWithoutRecursion) {
+TEST(NestsDeeperThan, HandlesHundredThousandLevelsWithoutOverflowingTheStack) {
   Value v = Value::array();
   Value* cur = &v;
   for (int i = 0; i < 100000; ++i) {
