@@ -152,8 +152,8 @@ WriteBatch TaskQueue::record_batch(RecordState& state, std::vector<Finished> fin
   return b;
 }
 
-std::vector<Outcome> TaskQueue::settle(RecordState& state, WriteResult r) {
-  std::vector<Outcome> again;
+WriteBatch TaskQueue::settle(RecordState& state, WriteResult r) {
+  WriteBatch again;
   if (state.retried.empty()) {
     state.claims = std::move(r.claimed);
     for (std::size_t i = 0; i < r.applied.size(); ++i) {
@@ -164,7 +164,7 @@ std::vector<Outcome> TaskQueue::settle(RecordState& state, WriteResult r) {
         t.cancel_requested = true;
         state.outcomes[i] = decide(t, {state.what[i]}, clock_->now(), settings_, 1.0);
         state.retried.push_back(i);
-        again.push_back(state.outcomes[i]);
+        again.outcomes.push_back(state.outcomes[i]);
       }
     }
     return again;
@@ -189,12 +189,8 @@ TaskQueue::Recorded TaskQueue::record(std::vector<Finished> finished,
                                       std::vector<QueueClaim> claims, Duration lease) {
   RecordState state;
   WriteBatch b = record_batch(state, std::move(finished), std::move(claims), lease);
-  std::vector<Outcome> again = settle(state, committer_.submit_wait(std::move(b)));
-  if (!again.empty()) {
-    WriteBatch cancels;
-    cancels.outcomes = std::move(again);
-    settle(state, committer_.submit_wait(std::move(cancels)));
-  }
+  WriteBatch again = settle(state, committer_.submit_wait(std::move(b)));
+  if (!again.outcomes.empty()) settle(state, committer_.submit_wait(std::move(again)));
   return finish(state);
 }
 
@@ -208,11 +204,9 @@ void TaskQueue::record(std::vector<Finished> finished, std::vector<QueueClaim> c
   };
   committer_.submit(std::move(b), [this, state, complete](std::exception_ptr e, WriteResult r) {
     if (e) return complete(e);
-    std::vector<Outcome> again = settle(*state, std::move(r));
-    if (again.empty()) return complete(nullptr);
-    WriteBatch cancels;
-    cancels.outcomes = std::move(again);
-    committer_.submit(std::move(cancels),
+    WriteBatch again = settle(*state, std::move(r));
+    if (again.outcomes.empty()) return complete(nullptr);
+    committer_.submit(std::move(again),
                       [this, state, complete](std::exception_ptr e2, WriteResult r2) {
                         if (!e2) settle(*state, std::move(r2));
                         complete(e2);

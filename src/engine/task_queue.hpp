@@ -102,8 +102,8 @@ class TaskQueue {
   void check(const Task& t) const;
   WriteBatch record_batch(RecordState& state, std::vector<Finished> finished,
                           std::vector<QueueClaim> claims, Duration lease);
-  // Returns the outcomes to write again as cancels (empty: done).
-  std::vector<Outcome> settle(RecordState& state, WriteResult r);
+  // Returns the write of the outcomes decided again as cancels (none: done).
+  WriteBatch settle(RecordState& state, WriteResult r);
   Recorded finish(RecordState& state);
   void notify(Event e, const std::string& id);
   // Logs the tasks created and tells listeners.
