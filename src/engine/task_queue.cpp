@@ -23,10 +23,8 @@ double jitter() {
 }
 
 Verdict verdict_of(const Outcome& o, Happening::Kind what) {
-  if (what == Happening::Kind::released && o.status != TaskStatus::CANCELLED) {
-    return Verdict::released;
-  }
   if (o.status == TaskStatus::CANCELLED) return Verdict::cancelled;
+  if (what == Happening::Kind::released) return Verdict::released;
   if (o.result)
     return o.result->status == TaskStatus::SUCCESS ? Verdict::succeeded : Verdict::failed;
   return Verdict::retried;
