@@ -3,6 +3,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
+#include "engine/async_call.hpp"
 #include "engine/task_queue.hpp"
 #include "omniq/async.hpp"
 
@@ -57,19 +58,14 @@ std::optional<TaskResult> OmniQ::get_result(const std::string& id, ResultOptions
   auto result = queue_->get_result(id);
   if (result || !options.wait) return result;
   // The wait is AsyncOmniQ's, run to its end on an event loop of its own.
-  // (Not through asio::use_future: its completion would go through asio's
-  // process-wide context, whose threads a forked child does not have.)
   asio::io_context io;
   AsyncOmniQ waiter = async();  // alive until the coroutine, which reads it, ends
-  std::exception_ptr error;
-  auto done = [&](std::exception_ptr e, std::optional<TaskResult> r) {
-    error = e;
-    result = std::move(r);
-  };
-  asio::co_spawn(io, waiter.get_result(id, options), done);
+  std::promise<std::optional<TaskResult>> promise;
+  auto waited = promise.get_future();
+  asio::co_spawn(io, waiter.get_result(id, options),
+                 detail::FulfilPromise<std::optional<TaskResult>>{&promise});
   io.run();
-  if (error) std::rethrow_exception(error);
-  return result;
+  return waited.get();
 }
 
 CancelResult OmniQ::cancel(const std::string& id) {

@@ -8,6 +8,7 @@
 
 #include "base/log_events.hpp"
 #include "base/task_rules.hpp"
+#include "engine/async_call.hpp"
 #include "engine/pool_core.hpp"
 #include "omniq/async.hpp"
 
@@ -70,31 +71,13 @@ WorkerStats AsyncWorkerPool::stats() const {
 
 namespace {
 
-// co_spawn's completion handler for block(): fulfils a promise. It has no
-// executor of its own, so it runs on the pool's thread. (asio::use_future's
-// handler would name the process-wide system_context, whose threads a forked
-// child does not have: a child forked after its parent used it would wait for
-// ever.)
-template <class R>
-struct FulfilPromise {
-  std::promise<R>* promise;
-  template <class... V>  // none for void
-  void operator()(std::exception_ptr e, V... value) {
-    if (e) {
-      promise->set_exception(e);
-    } else {
-      promise->set_value(std::move(value)...);
-    }
-  }
-};
-
 // Runs make()'s coroutine on `executor` and blocks for its end.
 // REQUIRES: not called from the executor's own thread.
 template <class Executor, class MakeAwaitable>
 void block(const Executor& executor, MakeAwaitable make) {
   std::promise<void> promise;
   std::future<void> done = promise.get_future();
-  asio::co_spawn(executor, std::move(make), FulfilPromise<void>{&promise});
+  asio::co_spawn(executor, std::move(make), detail::FulfilPromise<void>{&promise});
   done.get();
 }
 

@@ -1,7 +1,8 @@
-// Internal: turns a callback-style operation into an asio awaitable.
+// Internal: bridges between callbacks, coroutines and blocking code.
 #pragma once
 
 #include <exception>
+#include <future>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -59,5 +60,23 @@ asio::awaitable<R> async_call(Start start) {
       },
       asio::use_awaitable);
 }
+
+// co_spawn's completion handler for blocking code: fulfils a promise. It has
+// no executor of its own, so it runs on the coroutine's thread. (asio::use_future's
+// handler would name the process-wide system_context, whose threads a forked
+// child does not have: a child forked after its parent used it would wait for
+// ever.)
+template <class R>
+struct FulfilPromise {
+  std::promise<R>* promise;
+  template <class... V>  // none for void
+  void operator()(std::exception_ptr e, V... value) {
+    if (e) {
+      promise->set_exception(e);
+    } else {
+      promise->set_value(std::move(value)...);
+    }
+  }
+};
 
 }  // namespace omniq::detail
